@@ -1,0 +1,179 @@
+/* cli.c: parsing qonnxc's command line (see cli.h).
+ *
+ *   qonnxc [options] model.onnx
+ *   qonnxc run [--interp] [options] model.onnx --input x.npy ... [--output y.npy ...]
+ *
+ * Options take their value either as `--opt=value` or as the next argument.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_MEMORY (4ull << 30)
+
+void cli_usage(FILE *out)
+{
+	fputs("usage: qonnxc [options] model.onnx\n"
+	      "       qonnxc run [--interp] [options] model.onnx --input x.npy ... [--output y.npy ...]\n"
+	      "\n"
+	      "Compiles a QONNX (or plain ONNX) model.\n"
+	      "\n"
+	      "options:\n"
+	      "  -o FILE             write the output to FILE (atomically)\n"
+	      "  --emit=ir           print the IR after import (to -o FILE or standard output)\n"
+	      "  --batch N           value of a symbolic first input dimension (default 1);\n"
+	      "                      also overrides a fixed first dimension\n"
+	      "  --max-memory=SIZE   refuse tensors larger than SIZE bytes (K, M, G suffixes;\n"
+	      "                      default 4G)\n"
+	      "  -v                  verify the IR and report what was done\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "run:\n"
+	      "  --interp            execute with the reference interpreter\n"
+	      "  --input FILE        a model input, .npy or serialized TensorProto (.pb), in model\n"
+	      "                      order; one extra leading dimension N runs N samples\n"
+	      "  --output FILE       write an output as .npy, in model order; without --output\n"
+	      "                      the outputs are printed\n"
+	      "\n"
+	      "Without -o or --emit, qonnxc imports and verifies the model.\n"
+	      "Exit status: 0 success, 1 malformed or unsupported model, 2 usage error.\n",
+	      out);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	uint64_t mult = 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ull << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ull << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ull << 30, end++;
+	if (*end || v == 0 || v > UINT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int parse_batch(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > (1ll << 31))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Matches "--name=value" or "--name value"; advances *i over a separate value. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int add_file(const char **list, int *n, const char *path, const char *what, char *err,
+		    int errlen)
+{
+	if (*n >= CLI_MAX_FILES) {
+		snprintf(err, (size_t)errlen, "too many %s files (at most %d)", what, CLI_MAX_FILES);
+		return -1;
+	}
+	list[(*n)++] = path;
+	return 0;
+}
+
+static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, char *err, int errlen)
+{
+	const char *a = argv[*i], *v;
+	int missing = 0;
+#define FAIL(...) return snprintf(err, (size_t)errlen, __VA_ARGS__), -1
+	if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+		opt->command = CLI_HELP;
+	else if (!strcmp(a, "--version"))
+		opt->command = CLI_VERSION;
+	else if (!strcmp(a, "-v"))
+		opt->verbose = true;
+	else if (!strcmp(a, "--interp"))
+		opt->interp = true;
+	else if ((v = option_value(argc, argv, i, "-o", &missing)))
+		opt->output = v;
+	else if ((v = option_value(argc, argv, i, "--emit", &missing))) {
+		if (strcmp(v, "ir"))
+			FAIL("unknown --emit kind '%s' (known: ir)", v);
+		opt->emit = CLI_EMIT_IR;
+	} else if ((v = option_value(argc, argv, i, "--batch", &missing))) {
+		if (parse_batch(v, &opt->batch) < 0)
+			FAIL("--batch needs a positive integer, got '%s'", v);
+		opt->batch_given = true;
+	} else if ((v = option_value(argc, argv, i, "--max-memory", &missing))) {
+		if (parse_size(v, &opt->max_memory) < 0)
+			FAIL("--max-memory needs a positive size such as 512M, got '%s'", v);
+	} else if ((v = option_value(argc, argv, i, "--input", &missing))) {
+		return add_file(opt->inputs, &opt->ninputs, v, "input", err, errlen);
+	} else if ((v = option_value(argc, argv, i, "--output", &missing))) {
+		return add_file(opt->outputs, &opt->noutputs, v, "output", err, errlen);
+	} else if (missing)
+		FAIL("option '%s' needs a value", a);
+	else if (a[0] == '-' && a[1])
+		FAIL("unknown option '%s'", a);
+	else if (opt->model)
+		FAIL("more than one model given ('%s' and '%s')", opt->model, a);
+	else
+		opt->model = a;
+	if (missing)
+		FAIL("option '%s' needs a value", a);
+	return 0;
+#undef FAIL
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int errlen)
+{
+	memset(opt, 0, sizeof *opt);
+	opt->batch = 1;
+	opt->max_memory = DEFAULT_MAX_MEMORY;
+	int i = 1;
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		opt->command = CLI_RUN;
+		i = 2;
+	}
+	enum cli_command cmd = opt->command;
+	for (; i < argc; i++)
+		if (parse_one(argc, argv, &i, opt, err, errlen) < 0)
+			return -1;
+	if (opt->command == CLI_HELP || opt->command == CLI_VERSION)
+		return 0;
+	opt->command = cmd;
+	if (!opt->model)
+		return snprintf(err, (size_t)errlen, "no model given"), -1;
+	if (cmd == CLI_RUN && (opt->emit != CLI_EMIT_NONE || opt->output))
+		return snprintf(err, (size_t)errlen, "run takes --output, not -o or --emit"), -1;
+	if (cmd == CLI_COMPILE && (opt->ninputs || opt->noutputs || opt->interp))
+		return snprintf(err, (size_t)errlen,
+				"--input, --output and --interp belong to 'qonnxc run'"), -1;
+	if (cmd == CLI_COMPILE && opt->output && opt->emit == CLI_EMIT_NONE)
+		return snprintf(err, (size_t)errlen,
+				"-o needs --emit=ir (object output is not available in this version)"), -1;
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* cli.h: qonnxc's command line: the options every subcommand shares and
+ * their parser. Parsing never exits; usage errors come back as a message. */
+#ifndef QONNXC_CLI_H
+#define QONNXC_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum cli_command { CLI_COMPILE, CLI_RUN, CLI_HELP, CLI_VERSION };
+enum cli_emit { CLI_EMIT_NONE, CLI_EMIT_IR };
+
+enum { CLI_MAX_FILES = 64 };
+
+struct cli_options {
+	enum cli_command command;
+	const char *model;
+	const char *output;           /* -o */
+	enum cli_emit emit;
+	int64_t batch;                /* --batch, 1 when not given */
+	bool batch_given;
+	uint64_t max_memory;          /* --max-memory, bytes */
+	bool verbose;                 /* -v */
+	bool interp;                  /* run --interp */
+	const char *inputs[CLI_MAX_FILES];
+	int ninputs;
+	const char *outputs[CLI_MAX_FILES];
+	int noutputs;
+};
+
+/* Fills opt from argv; 0, or -1 with a one-line message in err. */
+int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int errlen);
+#include <stdio.h>
+void cli_usage(FILE *out);
+
+#endif

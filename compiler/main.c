@@ -1,0 +1,100 @@
+/* main.c: qonnxc's entry point: parse the command line, dispatch to the
+ * subcommand, map failures to exit codes (0 ok, 1 bad model, 2 usage). */
+#include "cli.h"
+#include "driver.h"
+#include "outfile.h"
+#include "onnx/onnx_import.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define QONNXC_VERSION "0.1.0"
+
+void driver_error(const char *prefix, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (prefix)
+		fprintf(stderr, "qonnxc: error: %s: %s\n", prefix, msg);
+	else
+		fprintf(stderr, "qonnxc: error: %s\n", msg);
+}
+
+struct ir_module *driver_load(const struct cli_options *opt)
+{
+	char err[1024] = "";
+	struct onnx_import_options io = {
+		.batch = opt->batch,
+		.batch_given = opt->batch_given,
+		.max_bytes = opt->max_memory,
+	};
+	struct ir_module *m = onnx_import(opt->model, &io, err, sizeof err);
+	if (!m) {
+		driver_error(opt->model, "%s", err[0] ? err : "import failed");
+		return NULL;
+	}
+	ir_rebuild_uses(m);
+	if (ir_verify(m) < 0) {
+		driver_error(opt->model, "%s", m->error);
+		ir_module_free(m);
+		return NULL;
+	}
+	if (opt->verbose)
+		fprintf(stderr, "qonnxc: %s: %d ops, %d values, %d inputs, %d outputs; verified\n",
+			opt->model, m->nops, m->nvalues, m->ninputs, m->noutputs);
+	return m;
+}
+
+int driver_compile(const struct cli_options *opt)
+{
+	struct ir_module *m = driver_load(opt);
+	if (!m)
+		return EXIT_BAD_MODEL;
+	int rc = EXIT_OK;
+	if (opt->emit == CLI_EMIT_IR) {
+		char err[512];
+		struct outfile out;
+		if (outfile_open(&out, opt->output, err, sizeof err) < 0) {
+			driver_error(NULL, "%s", err);
+			rc = EXIT_USAGE;
+		} else {
+			ir_print(m, out.f);
+			if (outfile_commit(&out, err, sizeof err) < 0) {
+				driver_error(NULL, "%s", err);
+				rc = EXIT_USAGE;
+			}
+		}
+	}
+	ir_module_free(m);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options opt;
+	char err[512];
+	if (cli_parse(argc, argv, &opt, err, sizeof err) < 0) {
+		driver_error(NULL, "%s (see qonnxc --help)", err);
+		return EXIT_USAGE;
+	}
+	switch (opt.command) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return EXIT_OK;
+	case CLI_VERSION:
+		printf("qonnxc %s\n", QONNXC_VERSION);
+		return EXIT_OK;
+	case CLI_RUN:
+		return driver_run(&opt);
+	case CLI_COMPILE:
+		break;
+	}
+	return driver_compile(&opt);
+}
