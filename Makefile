@@ -34,7 +34,7 @@ LIB_OBJS := $(filter-out $(BUILD)/compiler/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e deps examples clean
+.PHONY: all check unit e2e memcheck bad-san deps examples clean
 all: $(BUILD)/qonnxc
 
 $(BUILD)/qonnxc: $(OBJS)
@@ -70,9 +70,22 @@ unit: $(UNIT_BINS)
 e2e: $(BUILD)/qonnxc
 	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q tests/e2e
 
+memcheck: $(BUILD)/qonnxc
+	tests/memcheck.sh $(BUILD)/qonnxc
+
+# The bad-input suite once more, on a build with ASan and UBSan.
+bad-san:
+	$(MAKE) SANITIZE=1 all
+	QONNXC=$(abspath build-san/qonnxc) $(PYTHON) -m pytest -q tests/e2e/test_bad_inputs.py
+
 check: deps
-	$(MAKE) all unit
+	$(MAKE) all
+	$(MAKE) unit
 	$(MAKE) e2e
+ifndef SANITIZE
+	$(MAKE) memcheck
+	$(MAKE) bad-san
+endif
 
 examples: $(BUILD)/qonnxc
 	$(BUILD)/qonnxc run examples/mlp_w2a2.onnx --input examples/mlp_w2a2_input.npy

@@ -14,6 +14,15 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 		o->f = stdout;
 		return 0;
 	}
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or pipe (/dev/null, a fifo): nothing to replace atomically. */
+		o->f = fopen(path, "wb");
+		if (!o->f)
+			goto fail;
+		o->direct = true;
+		return 0;
+	}
 	size_t n = strlen(path);
 	o->path = strdup(path);
 	o->tmp_path = malloc(n + 16);
@@ -48,6 +57,15 @@ static void release(struct outfile *o)
 
 int outfile_commit(struct outfile *o, char *err, size_t errlen)
 {
+	if (o->direct) {
+		int bad = fclose(o->f) != 0;
+		release(o);
+		if (bad) {
+			snprintf(err, errlen, "cannot write the output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
 	if (!o->path) {
 		if (fflush(o->f) != 0) {
 			snprintf(err, errlen, "cannot write to standard output: %s", strerror(errno));
@@ -74,6 +92,8 @@ int outfile_commit(struct outfile *o, char *err, size_t errlen)
 
 void outfile_abort(struct outfile *o)
 {
+	if (o->direct)
+		fclose(o->f);
 	if (o->path) {
 		fclose(o->f);
 		unlink(o->tmp_path);

@@ -4,17 +4,20 @@
  * flushes it and renames it over the target; outfile_abort removes it. So a
  * failed compilation never leaves a partial output, and an existing file at
  * the target path stays untouched until the new one is complete. A NULL or
- * "-" path means standard output (written directly).
+ * "-" path means standard output, and a target that exists but is not a
+ * regular file (/dev/null, a pipe) is written directly.
  */
 #ifndef QONNXC_OUTFILE_H
 #define QONNXC_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct outfile {
 	FILE *f;
 	char *path;     /* target, NULL for standard output */
 	char *tmp_path; /* temporary file beside it */
+	bool direct;    /* target is not a regular file: written in place */
 };
 
 int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen);
