@@ -61,8 +61,10 @@ int64_t ir_attr_int(const struct ir_op *op, const char *name, int64_t def)
 	const struct ir_attr *a = ir_attr_find(op, name);
 	if (!a)
 		return def;
-	if (a->kind == IR_ATTR_FLOAT)
-		return (int64_t)a->f;
+	if (a->kind == IR_ATTR_FLOAT) /* saturate: the cast is undefined out of range */
+		return a->f != a->f ? def
+		       : a->f >= 9.2e18 ? INT64_MAX
+		       : a->f <= -9.2e18 ? INT64_MIN : (int64_t)a->f;
 	return a->kind == IR_ATTR_INT ? a->i : def;
 }
 

@@ -65,7 +65,12 @@ static void print_element(const struct ir_value *val, int64_t i, FILE *out)
 	switch (val->type.elem) {
 	case IR_ELEM_F32: fprintf(out, "%.9g", (double)((const float *)val->data)[i]); break;
 	case IR_ELEM_F64: fprintf(out, "%.17g", ((const double *)val->data)[i]); break;
-	default: fprintf(out, "%" PRId64, ((const int64_t *)val->data)[i]); break;
+	default:
+		if (val->type.elem == IR_ELEM_INT && !val->type.is_signed && val->type.bits == 64)
+			fprintf(out, "%" PRIu64, ((const uint64_t *)val->data)[i]);
+		else
+			fprintf(out, "%" PRId64, ((const int64_t *)val->data)[i]);
+		break;
 	}
 }
 

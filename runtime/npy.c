@@ -430,6 +430,8 @@ static int read_head(FILE *f, struct npy_meta *meta, size_t *data_off, char *err
 	size_t got = fread(pre, 1, 10, f), hoff, hlen;
 	if (got == 10 && pre[6] >= 2)
 		got += fread(pre + 10, 1, 2, f); /* 4-byte header length */
+	if (ferror(f))
+		return fail(err, errlen, "read error: %s", strerror(errno));
 	if (parse_preamble(pre, got, &hoff, &hlen, err, errlen) < 0)
 		return -1;
 	char *h = malloc(hlen + 1);

@@ -2,8 +2,8 @@
 # run-unit.sh: runs the cmocka unit test binaries given as arguments, prints
 # their output, and ends with one summary line counting test cases:
 #   unit: N passed, M failed
-# Case counts come from cmocka's "[  PASSED  ] N test(s)." and
-# "[  FAILED  ] N test(s), listed below:" lines. A binary that is missing,
+# Case counts come from cmocka's summary lines "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s), listed below:". A binary that is missing,
 # crashes or exits non-zero without reporting a failed case counts as one
 # failed case. Exits non-zero if anything failed.
 #   tests/run-unit.sh build/tests/test_npy build/tests/test_arena ...
@@ -29,8 +29,10 @@ for bin in "$@"; do
 	"$bin" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	# Not anchored: cmocka prints these on stderr, which may land in the
+	# middle of a line of (buffered) stdout.
+	p=$(sed -n 's/.*\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/.*\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	p=${p:-0}
 	f=${f:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -169,7 +169,7 @@ static int input_dim(struct onnx_ctx *c, const char *name, const Onnx__TensorSha
 static int input_type(struct onnx_ctx *c, const Onnx__ValueInfoProto *vi, struct ir_type *t)
 {
 	const char *name = onnx_str(vi->name);
-	char buf[32];
+	char buf[160];
 	if (!vi->type || vi->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
 		return ir_error(c->m, "graph input '%s' is not a tensor", name);
 	const Onnx__TypeProto__Tensor *tt = vi->type->tensor_type;
@@ -190,6 +190,11 @@ static int input_type(struct onnx_ctx *c, const Onnx__ValueInfoProto *vi, struct
 			return -1;
 	if (c->batch_given && t->rank > 0)
 		t->dims[0] = c->batch;
+	size_t bytes = ir_storage_size(t->elem);
+	for (int i = 0; i < t->rank; i++)
+		if (!size_mul(bytes, (size_t)t->dims[i], &bytes) || bytes > c->max_bytes)
+			return ir_error(c->m, "graph input '%s' of type %s is larger than the %llu-byte limit",
+					name, ir_type_str(t, buf, sizeof buf), (unsigned long long)c->max_bytes);
 	return 0;
 }
 

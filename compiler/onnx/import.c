@@ -82,6 +82,8 @@ struct ir_module *onnx_import(const char *path, const struct onnx_import_options
 	struct onnx_ctx c = {0};
 	if (onnx_read_file(path, &data, &len, err, errlen) < 0)
 		goto fail;
+	if (onnx_check_nesting(&onnx__model_proto__descriptor, data, len, err, errlen) < 0)
+		goto fail;
 	model = onnx__model_proto__unpack(NULL, len, data);
 	free(data);
 	data = NULL;

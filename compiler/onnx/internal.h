@@ -1,14 +1,15 @@
 /* internal.h: what the files of the ONNX front-end share. Nothing here is
  * visible outside compiler/onnx/.
  *
- * Import runs in this order (import.c): read and unpack the file (load.c),
- * check IR version and opsets, reject unsupported operators (nodes.c), make a
- * symbol for every tensor name and check that each node input has a producer
- * (graph.c), order the nodes topologically (order.c), create graph inputs and
- * initializers (graph.c, tensor.c, external.c), then import node after node
- * (nodes.c with the per-op rewrites of legacy.c, qonnx.c, constant.c), each op
- * getting its result types from ir_infer_op right away so that later rewrites
- * can look at operand shapes. Graph outputs come last.
+ * Import runs in this order (import.c): read the file (load.c), bound its
+ * message nesting (nesting.c) and unpack it, check IR version and opsets,
+ * reject unsupported operators (nodes.c), make a symbol for every tensor name
+ * and check that each node input has a producer (graph.c), order the nodes
+ * topologically (order.c), create graph inputs and initializers (graph.c,
+ * tensor.c, external.c), then import node after node (nodes.c with the
+ * per-op rewrites of legacy.c, resize.c, qonnx.c and constant.c), each op
+ * getting its result types from ir_infer_op right away so that later
+ * rewrites can look at operand shapes. Graph outputs come last.
  *
  * Errors go through ir_error/ir_op_error on the module under construction;
  * code that has no module (tensor decoding, external data, used also by
@@ -32,6 +33,13 @@ static inline const char *onnx_str(const char *s) { return s ? s : ""; }
 int onnx_read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 /* The folder holding path ("." when none), malloc'd. */
 char *onnx_dirname(const char *path);
+
+/* ---- nesting.c ------------------------------------------------------------ */
+
+/* Fails when data, a serialized message of type desc, nests sub-messages too
+ * deeply for protobuf-c's recursive parser. 0, or -1 with a message in err. */
+int onnx_check_nesting(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+		       char *err, size_t errlen);
 
 /* ---- dtype.c: ONNX element data types ----------------------------------- */
 
@@ -180,7 +188,7 @@ void onnx_bind_value(struct onnx_ctx *c, const char *name, int v);
 int onnx_emit(struct onnx_ctx *c, struct onnx_node *n);
 /* A one-result op made by qonnxc, with an optional int attribute, inferred;
  * returns its result value or -1. */
-int onnx_helper(struct onnx_ctx *c, struct onnx_node *n, enum ir_opcode code, const char *suffix,
+int onnx_extra_op(struct onnx_ctx *c, struct onnx_node *n, enum ir_opcode code, const char *suffix,
 		int noperands, const int *operands, const char *attr, int64_t value);
 void onnx_skip_attr(struct onnx_node *n, const char *name);
 /* Sets operand pos (growing the operand list with IR_NONE). */

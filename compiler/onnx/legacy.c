@@ -141,7 +141,7 @@ static int broadcast_at(struct onnx_ctx *c, struct onnx_node *n, int a, int b, i
 	int shape = onnx_const_i64(c, n, "broadcast_shape", rank, dims);
 	if (shape < 0)
 		return -1;
-	return onnx_helper(c, n, IR_OP_Reshape, "broadcast", 2, (int[]){b, shape}, NULL, 0);
+	return onnx_extra_op(c, n, IR_OP_Reshape, "broadcast", 2, (int[]){b, shape}, NULL, 0);
 }
 
 /* Add, Sub, Mul, Div, Pow, And, Or, Equal, Greater, Less. */
@@ -209,7 +209,7 @@ int onnx_import_softmax(struct onnx_ctx *c, struct onnx_node *n)
 		onnx_bind(c, n, o);
 		return 0;
 	}
-	int flat = onnx_helper(c, n, IR_OP_Flatten, "flatten", 1, n->operands, "axis", axis);
+	int flat = onnx_extra_op(c, n, IR_OP_Flatten, "flatten", 1, n->operands, "axis", axis);
 	if (flat < 0)
 		return -1;
 	int o = onnx_op(c, n, n->code, NULL, 1, &flat, false);

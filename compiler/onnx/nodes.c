@@ -128,30 +128,33 @@ static const struct rule *find_rule(const Onnx__NodeProto *node, struct rule *tm
 	return NULL;
 }
 
-enum { MAX_LISTED = 10 };
+/* The list stays short enough for one line of the module's error buffer. */
+enum { MAX_LISTED = 8, MAX_LIST_CHARS = 300 };
 
 int onnx_check_supported(struct onnx_ctx *c)
 {
-	char list[700] = "";
+	char list[MAX_LIST_CHARS + 200] = "";
 	size_t len = 0;
-	int count = 0;
+	int listed = 0, count = 0;
 	struct rule tmp;
 	for (size_t i = 0; i < c->graph->n_node; i++) {
 		const Onnx__NodeProto *node = c->graph->node[i];
 		if (find_rule(node, &tmp))
 			continue;
-		if (count++ >= MAX_LISTED || len >= sizeof list)
+		count++;
+		if (listed == MAX_LISTED || len > MAX_LIST_CHARS)
 			continue;
 		const char *domain = onnx_str(node->domain);
 		bool std = onnx_domain_of(domain) == ONNX_DOMAIN_ONNX;
-		len += (size_t)snprintf(list + len, sizeof list - len, "%s%.60s%s%.60s%s in node '%.80s'",
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%.40s%s%.40s%s in node '%.60s'",
 					len ? ", " : "", onnx_str(node->op_type), std ? "" : " (",
 					std ? "" : domain, std ? "" : ")", c->node_names[i]);
+		listed++;
 	}
 	if (count == 0)
 		return 0;
-	if (count > MAX_LISTED)
-		return ir_error(c->m, "unsupported operators: %s and %d more", list, count - MAX_LISTED);
+	if (count > listed)
+		return ir_error(c->m, "unsupported operators: %s and %d more", list, count - listed);
 	return ir_error(c->m, "unsupported operators: %s", list);
 }
 
@@ -242,7 +245,7 @@ int onnx_emit(struct onnx_ctx *c, struct onnx_node *n)
 	return 0;
 }
 
-int onnx_helper(struct onnx_ctx *c, struct onnx_node *n, enum ir_opcode code, const char *suffix,
+int onnx_extra_op(struct onnx_ctx *c, struct onnx_node *n, enum ir_opcode code, const char *suffix,
 		int noperands, const int *operands, const char *attr, int64_t value)
 {
 	int o = onnx_op(c, n, code, suffix, noperands, operands, false);

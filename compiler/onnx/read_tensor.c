@@ -19,6 +19,8 @@ int onnx_read_tensor_file(const char *path, struct ir_tensor *t, struct arena *a
 	int rc = -1;
 	if (onnx_read_file(path, &data, &len, err, errlen) < 0)
 		goto done;
+	if (onnx_check_nesting(&onnx__tensor_proto__descriptor, data, len, err, errlen) < 0)
+		goto done;
 	proto = onnx__tensor_proto__unpack(NULL, len, data);
 	if (!proto) {
 		snprintf(err, errlen, "not a serialized ONNX tensor: protobuf parse failed");

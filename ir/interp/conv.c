@@ -46,42 +46,77 @@ static int conv_arith(struct ir_module *m, const struct ir_op *op, const struct 
 	return 0;
 }
 
-/* Sum over the input channels of one group and the kernel positions, for one
- * output element: x is at xb + icl * x_c + taps[k], the weight at
- * wb + icl * w_i + k * w_k. */
-static void conv_dot(enum accum_kind a, const struct conv *c, const int64_t *taps,
-		     const void *x, int64_t xb, const void *w, int64_t wb, union accum *acc)
+/* The weights in accumulation form, reordered to [group][ocl][icl][k] so
+ * that each output channel's weights line up with a patch. */
+static union accum *dense_weights(enum accum_kind a, const struct conv *c,
+				  const struct ir_tensor *w, struct arena *scratch)
 {
-	int64_t n = c->w.taps;
-	for (int64_t icl = 0; icl < c->cin_g; icl++, xb += c->x_c, wb += c->w_i) {
-		if (a == ACCUM_F32) {
-			const float *xp = (const float *)x + xb, *wp = (const float *)w + wb;
-			for (int64_t k = 0; k < n; k++)
-				if (taps[k] >= 0)
-					acc->f += (double)xp[taps[k]] * (double)wp[k * c->w_k];
-		} else if (a == ACCUM_F64) {
-			const double *xp = (const double *)x + xb, *wp = (const double *)w + wb;
-			for (int64_t k = 0; k < n; k++)
-				if (taps[k] >= 0)
-					acc->f += xp[taps[k]] * wp[k * c->w_k];
-		} else {
-			const int64_t *xp = (const int64_t *)x + xb, *wp = (const int64_t *)w + wb;
-			for (int64_t k = 0; k < n; k++)
-				if (taps[k] >= 0)
-					acc->i += (uint64_t)xp[taps[k]] * (uint64_t)wp[k * c->w_k];
+	int64_t taps = c->w.taps, n = c->group * c->cout_g * c->cin_g * taps, i = 0;
+	union accum *wd = arena_alloc(scratch, (size_t)(n ? n : 1) * sizeof *wd);
+	for (int64_t g = 0; g < c->group; g++)
+		for (int64_t ocl = 0; ocl < c->cout_g; ocl++)
+			for (int64_t icl = 0; icl < c->cin_g; icl++)
+				for (int64_t k = 0; k < taps; k++)
+					accum_load(a, w, g * c->w_g + ocl * c->w_o + icl * c->w_i + k * c->w_k,
+						   &wd[i++]);
+	return wd;
+}
+
+/* patch[icl * taps + k] = the input element that kernel position k of input
+ * channel icl reads (zero in the padding); the group's channels start at xb. */
+static void fill_patch(enum accum_kind a, const struct conv *c, const struct ir_tensor *x,
+		       int64_t xb, const int64_t *taps, union accum *patch)
+{
+	for (int64_t icl = 0; icl < c->cin_g; icl++, xb += c->x_c) {
+		for (int64_t k = 0; k < c->w.taps; k++, patch++) {
+			if (taps[k] >= 0)
+				accum_load(a, x, xb + taps[k], patch);
+			else if (a == ACCUM_INT)
+				patch->i = 0;
+			else
+				patch->f = 0.0;
 		}
 	}
 }
 
-/* Walks the output positions; per position, the taps once, then every batch
- * element and output channel. */
+/* acc += sum of p[i] * w[i], i < n; four partial sums for speed (the
+ * order of a double sum of float products hardly matters). */
+static void dense_dot(enum accum_kind a, const union accum *p, const union accum *w, int64_t n,
+		      union accum *acc)
+{
+	int64_t i = 0;
+	if (a == ACCUM_INT) {
+		uint64_t s = acc->i;
+		for (; i < n; i++)
+			s += p[i].i * w[i].i;
+		acc->i = s;
+		return;
+	}
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	for (; i + 4 <= n; i += 4) {
+		s0 += p[i].f * w[i].f;
+		s1 += p[i + 1].f * w[i + 1].f;
+		s2 += p[i + 2].f * w[i + 2].f;
+		s3 += p[i + 3].f * w[i + 3].f;
+	}
+	for (; i < n; i++)
+		s0 += p[i].f * w[i].f;
+	acc->f += (s0 + s1) + (s2 + s3);
+}
+
+/* Walks the output positions; per position the taps, then per batch element
+ * and group the patch of inputs they read, then a dot product with every
+ * output channel's weights. */
 static void conv_run(enum accum_kind a, const struct conv *c, const struct ir_tensor *x,
 		     const struct ir_tensor *w, const struct ir_tensor *bias, struct ir_tensor *y,
-		     int64_t *taps)
+		     struct arena *scratch)
 {
-	int64_t opos[IR_MAX_RANK] = {0};
+	int64_t opos[IR_MAX_RANK] = {0}, per = c->cin_g * c->w.taps;
 	if (ir_tensor_numel(y) == 0)
 		return;
+	int64_t *taps = arena_alloc(scratch, (size_t)c->w.taps * sizeof *taps);
+	union accum *patch = arena_alloc(scratch, (size_t)(per ? per : 1) * sizeof *patch);
+	union accum *wd = dense_weights(a, c, w, scratch);
 	do {
 		int64_t ysp = 0;
 		for (int d = 0; d < c->w.n; d++)
@@ -92,13 +127,13 @@ static void conv_run(enum accum_kind a, const struct conv *c, const struct ir_te
 			window_taps(&c->w, opos, taps);
 		for (int64_t n = 0; n < c->batch; n++) {
 			for (int64_t g = 0; g < c->group; g++) {
+				fill_patch(a, c, x, n * c->x_n + g * c->cin_g * c->x_c, taps, patch);
 				for (int64_t ocl = 0; ocl < c->cout_g; ocl++) {
 					int64_t o = g * c->cout_g + ocl;
 					union accum acc = {0};
 					if (bias)
 						accum_load(a, bias, o, &acc);
-					conv_dot(a, c, taps, x->data, n * c->x_n + g * c->cin_g * c->x_c,
-						 w->data, g * c->w_g + ocl * c->w_o, &acc);
+					dense_dot(a, patch, wd + o * per, per, &acc);
 					accum_store(a, y, n * c->y_n + o * c->y_c + ysp, &acc);
 				}
 			}
@@ -210,8 +245,7 @@ int interp_Conv(struct ir_module *m, const struct ir_op *op, const struct ir_ten
 	c.w_g = c.cout_g * c.w_o;
 	c.w_i = nhwc ? 1 : c.w.taps;
 	c.w_k = nhwc ? c.cin_g : 1;
-	int64_t *taps = arena_alloc(scratch, (size_t)c.w.taps * sizeof *taps);
-	conv_run(a, &c, x, w, b, y, taps);
+	conv_run(a, &c, x, w, b, y, scratch);
 	return 0;
 }
 
@@ -247,7 +281,6 @@ int interp_ConvTranspose(struct ir_module *m, const struct ir_op *op,
 	c.w_i = c.cout_g * c.w.taps;
 	c.w_g = c.cin_g * c.w_i;
 	c.w_k = 1;
-	int64_t *taps = arena_alloc(scratch, (size_t)c.w.taps * sizeof *taps);
-	conv_run(a, &c, x, w, b, y, taps);
+	conv_run(a, &c, x, w, b, y, scratch);
 	return 0;
 }

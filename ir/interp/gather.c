@@ -112,7 +112,8 @@ int interp_Slice(struct ir_module *m, const struct ir_op *op, const struct ir_te
 		assert(ax[d].start + (ax[d].count - 1) * ax[d].step >= 0 &&
 		       ax[d].start + (ax[d].count - 1) * ax[d].step < x->type.dims[d]);
 		base += ax[d].start * xs[d];
-		strides[d] = ax[d].step * xs[d];
+		/* a step larger than the axis leaves one element: no stride needed */
+		strides[d] = ax[d].count > 1 ? ax[d].step * xs[d] : 0;
 	}
 	interp_strided_copy(y->data, x->data, ir_storage_size(y->type.elem), y->type.rank,
 			    y->type.dims, strides, base);

@@ -4,12 +4,13 @@
  * Padding follows the ONNX operator definitions (opset 21):
  *   NOTSET: the pads attribute [begin..., end...];
  *   VALID: none;
- *   SAME_UPPER / SAME_LOWER (forward): total = max(0, (ceil(in / stride) - 1)
- *     * stride + (kernel - 1) * dilation + 1 - in), the odd element at the end
+ *   SAME_UPPER / SAME_LOWER (forward): total = (ceil(in / stride) - 1)
+ *     * stride + (kernel - 1) * dilation + 1 - in, the odd element at the end
  *     for SAME_UPPER, at the beginning for SAME_LOWER;
  *   ConvTranspose with output_shape or SAME_*: total = stride * (in - 1) +
  *     output_padding + (kernel - 1) * dilation + 1 - out, begin = total / 2
- *     for SAME_UPPER and total - total / 2 otherwise (the operator's text).
+ *     for SAME_UPPER and total - total / 2 otherwise (the operator's text);
+ *     a negative total counts as 0, as in ONNX Runtime.
  * Every attribute is range checked, and the largest coordinate the window
  * can produce is checked to be far from int64 overflow, so that the tap
  * arithmetic below cannot overflow.
@@ -68,14 +69,15 @@ static int read_auto_pad(struct ir_module *m, const struct ir_op *op, enum auto_
 	return ir_op_error(m, op, "unknown auto_pad '%.40s'", s);
 }
 
-/* Begin padding of a forward window for SAME_*. */
+/* Begin padding of a forward window for SAME_*. The total is not clamped at
+ * zero: when the stride exceeds the kernel it can be negative, and the
+ * windows then start inside the input (as in the operator's formula and in
+ * ONNX Runtime, whose rounding of the halves this follows). */
 static void same_pads(struct window *w, int i, enum auto_pad ap)
 {
 	int64_t out = (w->in[i] + w->stride[i] - 1) / w->stride[i];
 	int64_t total = (out - 1) * w->stride[i] + (w->kernel[i] - 1) * w->dilation[i] + 1 - w->in[i];
-	if (total < 0)
-		total = 0;
-	w->pad[i] = ap == SAME_UPPER ? total / 2 : total - total / 2;
+	w->pad[i] = ap == SAME_UPPER ? total / 2 : (total + 1) / 2;
 	w->pad_end[i] = total - w->pad[i];
 }
 
@@ -89,6 +91,8 @@ static int transposed_pads(struct ir_module *m, const struct ir_op *op, struct w
 	for (int i = 0; i < w->n; i++) {
 		int64_t total = w->stride[i] * (w->in[i] - 1) + opad[i] +
 				(w->kernel[i] - 1) * w->dilation[i] + 1 - w->out[i];
+		if (total < 0) /* an output larger than the full one: zeros after it */
+			total = 0;
 		w->pad[i] = ap == SAME_UPPER ? total / 2 : total - total / 2;
 		w->pad_end[i] = total - w->pad[i];
 	}

@@ -84,6 +84,14 @@ int shape_axis(struct ir_module *m, const struct ir_op *op, const char *what, in
 	return 0;
 }
 
+int shape_attr_axis(struct ir_module *m, const struct ir_op *op, int64_t def, int rank, int *out)
+{
+	int64_t axis = def;
+	if (shape_attr_int(m, op, "axis", def, &axis) < 0)
+		return -1;
+	return shape_axis(m, op, "axis", axis, rank, out);
+}
+
 int shape_axes(struct ir_module *m, const struct ir_op *op, const char *what,
 	       const int64_t *axes, int n, int rank, int *out)
 {
@@ -134,7 +142,7 @@ int shape_same_elem(struct ir_module *m, const struct ir_op *op, int a, int b)
 int shape_known(struct ir_module *m, const struct ir_op *op, int k, const char *what,
 		const void **data)
 {
-	if (op->operands[k] == IR_NONE)
+	if (!ir_operand_type(m, op, k))
 		return ir_op_error(m, op, "%s is missing", what);
 	*data = ir_known_data(m, op->operands[k]);
 	if (*data)
@@ -190,6 +198,31 @@ double shape_elem(const struct ir_type *t, const void *data, int64_t i)
 	return 0;
 }
 
+int shape_attr_int(struct ir_module *m, const struct ir_op *op, const char *name, int64_t def,
+		   int64_t *out)
+{
+	const struct ir_attr *a = ir_attr_find(op, name);
+	if (a && a->kind != IR_ATTR_INT)
+		return ir_op_error(m, op, "attribute %s must be an int", name);
+	*out = a ? a->i : def;
+	return 0;
+}
+
+int shape_attr_list(struct ir_module *m, const struct ir_op *op, const char *name,
+		    const int64_t **values, int *n)
+{
+	const struct ir_attr *a = ir_attr_find(op, name);
+	*values = NULL;
+	*n = 0;
+	if (!a)
+		return 0;
+	if (a->kind != IR_ATTR_INTS)
+		return ir_op_error(m, op, "attribute %s must be a list of ints", name);
+	*values = a->ints;
+	*n = a->n;
+	return 0;
+}
+
 int shape_attr_ints(struct ir_module *m, const struct ir_op *op, const char *name, int n,
 		    int64_t def, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -204,9 +237,14 @@ int shape_attr_ints(struct ir_module *m, const struct ir_op *op, const char *nam
 	if (a->n != n)
 		return ir_op_error(m, op, "attribute %s has %d values, expected %d", name, a->n, n);
 	for (int i = 0; i < n; i++) {
-		if (a->ints[i] < lo || a->ints[i] > hi)
-			return ir_op_error(m, op, "attribute %s value %" PRId64 " is out of range %"
-					   PRId64 "..%" PRId64, name, a->ints[i], lo, hi);
+		if (a->ints[i] < lo || a->ints[i] > hi) {
+			char range[64];
+			snprintf(range, sizeof range, "%" PRId64 "..%" PRId64, lo, hi);
+			if (hi == SHAPE_MAX_DIM)
+				snprintf(range, sizeof range, "%" PRId64 "..2^40", lo);
+			return ir_op_error(m, op, "attribute %s value %" PRId64 " is out of range %s",
+					   name, a->ints[i], range);
+		}
 		out[i] = a->ints[i];
 	}
 	return 0;

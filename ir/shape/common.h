@@ -38,6 +38,8 @@ int shape_check_dim(struct ir_module *m, const struct ir_op *op, const char *wha
 /* Normalizes axis from [-rank, rank-1] into *out. */
 int shape_axis(struct ir_module *m, const struct ir_op *op, const char *what, int64_t axis,
 	       int rank, int *out);
+/* The op's axis attribute (def when absent), normalized for rank. */
+int shape_attr_axis(struct ir_module *m, const struct ir_op *op, int64_t def, int rank, int *out);
 /* Normalizes n axes (n <= IR_MAX_RANK) into out[], rejecting duplicates. */
 int shape_axes(struct ir_module *m, const struct ir_op *op, const char *what,
 	       const int64_t *axes, int n, int rank, int *out);
@@ -51,8 +53,8 @@ void shape_make_bool(struct ir_type *t);
 /* Requires operands a and b (both present) to have the same element type. */
 int shape_same_elem(struct ir_module *m, const struct ir_op *op, int a, int b);
 
-/* Compile-time data of operand k (which must be present), or -1: after the
- * evaluation error ir_known_data recorded, or "WHAT must be a constant". */
+/* Compile-time data of operand k, or -1: "WHAT is missing", the evaluation
+ * error ir_known_data recorded, or "WHAT must be a constant". */
 int shape_known(struct ir_module *m, const struct ir_op *op, int k, const char *what,
 		const void **data);
 /* Operand k as a list of at most max integers: a signed int32/int64 tensor of
@@ -64,6 +66,14 @@ char *shape_dims_str(const int64_t *dims, int n, char *buf, size_t len);
 /* Element i of data (storage form of type t) as a double. */
 double shape_elem(const struct ir_type *t, const void *data, int64_t i);
 
+/* Integer attribute name (def when absent); any other kind is an error, so a
+ * FLOAT attribute never goes through an out-of-range conversion. */
+int shape_attr_int(struct ir_module *m, const struct ir_op *op, const char *name, int64_t def,
+		   int64_t *out);
+/* The ints attribute name in *values and *n, or NULL and 0 when absent; an
+ * attribute of another kind is an error. */
+int shape_attr_list(struct ir_module *m, const struct ir_op *op, const char *name,
+		    const int64_t **values, int *n);
 /* The attribute name as a list of exactly n values (default def when absent),
  * each within lo..hi; n <= IR_MAX_RANK * 2. */
 int shape_attr_ints(struct ir_module *m, const struct ir_op *op, const char *name, int n,

@@ -32,7 +32,8 @@ static int check_operands(struct ir_module *m, const struct ir_op *op, int *n, i
 			return -1;
 	}
 	*n = x->rank - 2;
-	*group = ir_attr_int(op, "group", 1);
+	if (shape_attr_int(m, op, "group", 1, group) < 0)
+		return -1;
 	if (*group < 1 || *group > SHAPE_MAX_DIM)
 		return ir_op_error(m, op, "group %" PRId64 " is out of range", *group);
 	return 0;
@@ -51,7 +52,9 @@ static int read_kernel(struct ir_module *m, const struct ir_op *op, const struct
 		       int first, int n, struct shape_window *win)
 {
 	int count;
-	const int64_t *ks = ir_attr_ints(op, "kernel_shape", &count);
+	const int64_t *ks;
+	if (shape_attr_list(m, op, "kernel_shape", &ks, &count) < 0)
+		return -1;
 	for (int i = 0; i < n; i++)
 		win->kernel[i] = w->dims[first + i];
 	if (ks && count != n)

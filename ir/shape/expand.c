@@ -21,7 +21,10 @@ int shape_shape(struct ir_module *m, struct ir_op *op)
 	if (shape_begin(m, op) < 0)
 		return -1;
 	int64_t rank = ir_operand_type(m, op, 0)->rank;
-	int64_t start = ir_attr_int(op, "start", 0), end = ir_attr_int(op, "end", rank);
+	int64_t start, end;
+	if (shape_attr_int(m, op, "start", 0, &start) < 0 ||
+	    shape_attr_int(m, op, "end", rank, &end) < 0)
+		return -1;
 	if (start < 0)
 		start += rank;
 	if (end < 0)

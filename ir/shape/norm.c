@@ -64,7 +64,7 @@ int shape_softmax(struct ir_module *m, struct ir_op *op)
 		return -1;
 	const struct ir_type *x = ir_operand_type(m, op, 0);
 	int axis;
-	if (shape_axis(m, op, "axis", ir_attr_int(op, "axis", -1), x->rank, &axis) < 0)
+	if (shape_attr_axis(m, op, -1, x->rank, &axis) < 0)
 		return -1;
 	return shape_set(m, op, 0, x);
 }

@@ -24,7 +24,9 @@ static int check_input(struct ir_module *m, const struct ir_op *op)
 static int read_attrs(struct ir_module *m, const struct ir_op *op, int n, struct shape_window *w)
 {
 	int count, flag;
-	const int64_t *kernel = ir_attr_ints(op, "kernel_shape", &count);
+	const int64_t *kernel;
+	if (shape_attr_list(m, op, "kernel_shape", &kernel, &count) < 0)
+		return -1;
 	if (!kernel)
 		return ir_op_error(m, op, "attribute kernel_shape is missing");
 	if (count != n)

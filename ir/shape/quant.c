@@ -14,6 +14,7 @@
  */
 #include "common.h"
 
+#include <assert.h>
 #include <math.h>
 
 static const char *const rounding_modes[] = {
@@ -110,8 +111,9 @@ static int check_narrowing(struct ir_module *m, const struct ir_op *op)
 	const void *din = ir_known_data(m, op->operands[3]);
 	const void *dout = ir_known_data(m, op->operands[4]);
 	struct ir_type both = *tin;
-	if (!din || !dout || shape_broadcast(m, op, tin, tout, &both) < 0)
-		return -1; /* checked known and broadcastable before */
+	assert(din && dout); /* check_bitwidth required both known */
+	if (shape_broadcast(m, op, tin, tout, &both) < 0)
+		return -1;
 	for (int64_t i = 0, n = ir_type_numel(&both); i < n; i++) {
 		double bin = shape_elem(tin, din, shape_broadcast_offset(&both, tin, i));
 		double bout = shape_elem(tout, dout, shape_broadcast_offset(&both, tout, i));

@@ -21,7 +21,9 @@ int shape_flatten(struct ir_module *m, struct ir_op *op)
 	if (shape_begin(m, op) < 0)
 		return -1;
 	const struct ir_type *x = ir_operand_type(m, op, 0);
-	int64_t axis = ir_attr_int(op, "axis", 1), outer, inner;
+	int64_t axis, outer, inner;
+	if (shape_attr_int(m, op, "axis", 1, &axis) < 0)
+		return -1;
 	if (axis < -x->rank || axis > x->rank)
 		return ir_op_error(m, op, "axis %" PRId64 " is out of range for rank %d", axis,
 				   x->rank);
@@ -104,7 +106,9 @@ int shape_transpose(struct ir_module *m, struct ir_op *op)
 		return -1;
 	const struct ir_type *x = ir_operand_type(m, op, 0);
 	int n;
-	const int64_t *perm = ir_attr_ints(op, "perm", &n);
+	const int64_t *perm;
+	if (shape_attr_list(m, op, "perm", &perm, &n) < 0)
+		return -1;
 	int64_t dims[IR_MAX_RANK];
 	bool seen[IR_MAX_RANK] = {false};
 	if (perm && n != x->rank)

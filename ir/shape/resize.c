@@ -106,7 +106,9 @@ int shape_resize(struct ir_module *m, struct ir_op *op)
 	    shape_attr_choice(m, op, "nearest_mode", nearest_modes) < 0)
 		return -1;
 	int naxes, axes[IR_MAX_RANK];
-	const int64_t *attr_axes = ir_attr_ints(op, "axes", &naxes);
+	const int64_t *attr_axes;
+	if (shape_attr_list(m, op, "axes", &attr_axes, &naxes) < 0)
+		return -1;
 	if (!attr_axes)
 		naxes = x->rank;
 	for (int i = 0; i < naxes && !attr_axes; i++)

@@ -28,7 +28,7 @@ int shape_concat(struct ir_module *m, struct ir_op *op)
 	if (!ir_attr_find(op, "axis"))
 		return ir_op_error(m, op, "attribute axis is missing");
 	int axis;
-	if (shape_axis(m, op, "axis", ir_attr_int(op, "axis", 0), first->rank, &axis) < 0)
+	if (shape_attr_axis(m, op, 0, first->rank, &axis) < 0)
 		return -1;
 	struct ir_type out = *first;
 	for (int k = 1; k < op->noperands; k++) {
@@ -110,7 +110,7 @@ int shape_split(struct ir_module *m, struct ir_op *op)
 		return -1;
 	const struct ir_type *x = ir_operand_type(m, op, 0);
 	int axis;
-	if (shape_axis(m, op, "axis", ir_attr_int(op, "axis", 0), x->rank, &axis) < 0)
+	if (shape_attr_axis(m, op, 0, x->rank, &axis) < 0)
 		return -1;
 	struct split_plan plan = {.dim = x->dims[axis], .n = op->nresults};
 	if (plan_split(m, op, &plan) < 0)
@@ -219,7 +219,7 @@ int shape_gather(struct ir_module *m, struct ir_op *op)
 		return ir_op_error(m, op, "indices must be int64 or int32, got %s",
 				   ir_elem_str(ind, buf, sizeof buf));
 	}
-	if (shape_axis(m, op, "axis", ir_attr_int(op, "axis", 0), x->rank, &axis) < 0 ||
+	if (shape_attr_axis(m, op, 0, x->rank, &axis) < 0 ||
 	    check_indices(m, op, x->dims[axis]) < 0)
 		return -1;
 	int rank = x->rank + ind->rank - 1;

@@ -673,8 +673,10 @@ def constant(n):
 # ---- QONNX quantizers (../shared/QONNX.md) --------------------------------
 
 def round_mode(q, mode):
-    """Rounds float32 q to an integer value; ties decided exactly (q - floor(q)
-    is exact in binary floating point, unlike q + 0.5)."""
+    """Rounds float32 q to an integer value. The half-way modes decide ties on
+    |q|, where |q| - floor(|q|) is exact in binary floating point (q + 0.5 is
+    not, and neither is q - floor(q) for small negative q: -0.49999997 + 1
+    rounds to 0.5)."""
     mode = mode.upper()
     if mode in ("ROUND", "HALF_EVEN"):
         return np.round(q)
@@ -686,16 +688,16 @@ def round_mode(q, mode):
         return np.where(q < 0, np.floor(q), np.ceil(q))
     if mode == "DOWN":
         return np.trunc(q)
-    r = np.floor(q)
-    frac = q - r
-    one = q.dtype.type(1)
-    if mode == "HALF_UP":
-        tie = np.where(q >= 0, r + one, r)
-    elif mode == "HALF_DOWN":
-        tie = np.where(q >= 0, r, r + one)
+    a = np.abs(q)
+    r = np.floor(a)
+    frac = a - r
+    if mode == "HALF_UP":  # ties away from zero
+        mag = np.where(frac >= 0.5, r + 1, r)
+    elif mode == "HALF_DOWN":  # ties toward zero
+        mag = np.where(frac > 0.5, r + 1, r)
     else:
         raise ValueError("unknown rounding mode " + mode)
-    return np.where(frac > 0.5, r + one, np.where(frac < 0.5, r, tie))
+    return np.copysign(mag.astype(q.dtype), q)
 
 
 def int_bounds(bits, signed, narrow):
@@ -829,9 +831,11 @@ def widen(a):
     return a.astype(np.float64) if a.dtype == np.float32 else a
 
 
-def run_model(model, inputs, wide=False):
+def run_model(model, inputs, wide=False, absolute=False):
     """Runs model (ModelProto or path) on inputs (list of arrays, graph-input
-    order, initializers excluded); returns the graph outputs."""
+    order, initializers excluded); returns the graph outputs. absolute=True
+    replaces every float input and initializer by its absolute value first
+    (see the accum class in compare.py)."""
     if isinstance(model, str):
         model = onnx.load(model)
     g = model.graph
@@ -846,6 +850,8 @@ def run_model(model, inputs, wide=False):
         env[name] = np.asarray(a)
     if wide:
         env = {k: widen(v) for k, v in env.items()}
+    if absolute:
+        env = {k: np.abs(v) if v.dtype.kind == "f" else v for k, v in env.items()}
     for p in g.node:
         n = Node(p, opsets.get(p.domain if p.domain != "ai.onnx" else "", 1))
         args = [env[i] if i else None for i in p.input]

@@ -2,8 +2,9 @@
 rewrites into the canonical (opset 21) forms of ir/ops.def:
 
 - opset 6 element-wise ops with legacy broadcast (`broadcast=1`, `axis`),
-- Clip with min/max attributes (opset 6), Pad with attributes (opset 2) and
-  with inputs (opset 11), Slice with attributes (opset 9),
+- Clip with min/max attributes (opset 6), Pad with attributes (operator
+  version 2, in an opset 6 model) and with inputs (opset 11), Slice with
+  attributes (opset 9),
 - Upsample (opset 7 attribute scales, opset 9 input scales),
 - Squeeze/Unsqueeze/Split/ReduceSum with axes or split as attributes (opset 11),
 - Softmax/LogSoftmax before opset 13, which coerce the input to 2-D at `axis`,
@@ -54,12 +55,12 @@ def attribute_form_cases(r):
         single("clip6_none", "Clip", [x], opset=6, group=G),
         single("clip11_inputs", "Clip", [x], consts=[("lo", f32(-0.5)), ("hi", f32(2.0))],
                opset=11, group=G),
-        single("pad2_constant", "Pad", [xp], attrs={"pads": [0, 0, 1, 2, 0, 0, 2, 1],
-                                                    "value": 0.75}, opset=2, group=G),
-        single("pad2_reflect", "Pad", [xp], attrs={"pads": [0, 0, 1, 2, 0, 0, 2, 1],
-                                                   "mode": "reflect"}, opset=2, group=G),
-        single("pad2_edge", "Pad", [xp], attrs={"pads": [0, 0, 0, 1, 0, 0, 1, 1],
-                                                "mode": "edge"}, opset=2, group=G),
+        single("pad6_constant", "Pad", [xp], attrs={"pads": [0, 0, 1, 2, 0, 0, 2, 1],
+                                                    "value": 0.75}, opset=6, group=G),
+        single("pad6_reflect", "Pad", [xp], attrs={"pads": [0, 0, 1, 2, 0, 0, 2, 1],
+                                                   "mode": "reflect"}, opset=6, group=G),
+        single("pad6_edge", "Pad", [xp], attrs={"pads": [0, 0, 0, 1, 0, 0, 1, 1],
+                                                "mode": "edge"}, opset=6, group=G),
         single("pad11_inputs", "Pad", [xp], consts=[("pads", i64([0, 0, 1, 1, 0, 0, 1, 1])),
                                                     ("v", f32(-2.0))], opset=11, group=G),
         single("pad11_no_value", "Pad", [xp], consts=[("pads", i64([0, 1, 0, 0, 0, 0, 0, 2]))],
@@ -76,7 +77,7 @@ def attribute_form_cases(r):
                group=G),
         single("split11_attr", "Split", [u(r, [2, 6])], attrs={"axis": 1, "split": [1, 5]},
                noutputs=2, opset=11, group=G),
-        single("split2_equal", "Split", [u(r, [4, 2])], noutputs=2, opset=2, group=G),
+        single("split6_equal", "Split", [u(r, [4, 2])], noutputs=2, opset=6, group=G),
         single("reducesum11_attr", "ReduceSum", [u(r, [2, 3, 4])],
                attrs={"axes": [1], "keepdims": 0}, opset=11, tol="accum", group=G),
         single("reducemean11_all", "ReduceMean", [u(r, [2, 3, 4])], opset=11, tol="accum",

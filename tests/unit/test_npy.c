@@ -17,9 +17,11 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -401,6 +403,9 @@ static void test_read_descr_spellings(void **state)
 	assert_true(read_scalar("|u1", "\xff", 1, QRT_U8) == 255.0);
 	assert_true(read_scalar("u1", "\x07", 1, QRT_U8) == 7.0);
 	assert_true(read_scalar("<u8", u64_le, 8, QRT_U64) == 9223372036854775808.0);
+	/* float64 1.5 = 0x3FF8000000000000 big-endian */
+	static const unsigned char f64_be[] = {0x3f, 0xf8, 0, 0, 0, 0, 0, 0};
+	assert_true(read_scalar(">f8", f64_be, 8, QRT_F64) == 1.5);
 }
 
 static void test_read_python2_and_blanks(void **state)
@@ -676,6 +681,8 @@ static void test_read_missing_file(void **state)
 	assert_non_null(strstr(err, "cannot open"));
 	/* a directory is no .npy file either */
 	assert_int_equal(qrt_npy_read(tmpdir, &a, err, sizeof err), -1);
+	assert_null(a.data);
+	assert_true(err[0] != 0);
 }
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -740,6 +747,39 @@ static void test_write_replaces_atomically(void **state)
 	unlink(path);
 }
 
+/* A write that fails half-way (the file size limit is hit) leaves neither a
+ * temporary file nor a damaged target behind. */
+static void test_failed_write_leaves_nothing(void **state)
+{
+	(void)state;
+	char path[128], err[256] = "";
+	int32_t small[3] = {4, 5, 6};
+	struct qrt_array a = {.dtype = QRT_I32, .rank = 1, .dims = {3}, .data = small}, b;
+	tmp_path(path, sizeof path, "keep.npy");
+	assert_int_equal(qrt_npy_write(path, &a, err, sizeof err), 0);
+
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 4096;
+	void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	static float big[100000];
+	struct qrt_array c = {.dtype = QRT_F32, .rank = 2, .dims = {1000, 100}, .data = big};
+	int rc = qrt_npy_write(path, &c, err, sizeof err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_handler);
+
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(count_files(".tmp"), 0);
+	assert_int_equal(qrt_npy_read(path, &b, err, sizeof err), 0);
+	assert_int_equal(b.dims[0], 3);
+	assert_true(qrt_array_get(&b, 2) == 6);
+	qrt_array_free(&b);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_read_missing_file),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_write_replaces_atomically),
+		cmocka_unit_test(test_failed_write_leaves_nothing),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
