@@ -166,6 +166,7 @@ struct ir_module {
 	int nuses, cap_uses;
 	uint64_t max_bytes;      /* largest tensor or constant accepted (bytes) */
 	struct ir_names *value_names, *op_names; /* name -> index, private to module.c */
+	unsigned long name_serial; /* suffix of the last generated name */
 	char error[512];         /* first error reported, "" if none */
 };
 
@@ -194,7 +195,8 @@ void ir_set_attr_int(struct ir_module *m, int op, const char *name, int64_t v);
 void ir_set_attr_float(struct ir_module *m, int op, const char *name, double v);
 void ir_set_attr_string(struct ir_module *m, int op, const char *name, const char *s);
 void ir_set_attr_ints(struct ir_module *m, int op, const char *name, int n, const int64_t *v);
-/* Unique name derived from base ("base", "base_1", ...), in the arena. */
+/* A name not yet taken: base itself when free, else "base_K" with a fresh K
+ * (each call may give a new K). In the arena. */
 const char *ir_unique_name(struct ir_module *m, const char *base);
 int ir_find_value(struct ir_module *m, const char *name); /* -1 if none */
 
@@ -245,5 +247,21 @@ void ir_print_op(struct ir_module *m, const struct ir_op *op, FILE *out);
  * result counts against ir_opinfo, use lists, and that every result type is what
  * shape inference gives. 0, or -1 with an error. */
 int ir_verify(struct ir_module *m);
+
+/* ---- edits for passes (edit.c) ----------------------------------------- */
+
+/* Turns result v into a constant holding a copy of data (storage form, v's
+ * type); v keeps its name, type and uses. The caller kills the op that
+ * defined v once all its results are handled. 0, or -1 after an error when
+ * the data exceeds m->max_bytes. */
+int ir_make_const(struct ir_module *m, int v, const void *data);
+/* Makes v result k of op o, in place of the value there (whose type must
+ * equal v's; it is left undefined and dropped by ir_prune). v keeps its name
+ * and uses. The caller kills the op that defined v before. */
+void ir_redefine(struct ir_module *m, int v, int o, int k);
+/* Drops dead ops (ir_compact), then every value nothing refers to: results
+ * without a live defining op and constants used by no live op and no graph
+ * output. Value indices change; use lists are rebuilt. */
+void ir_prune(struct ir_module *m);
 
 #endif

@@ -99,16 +99,16 @@ int ir_op_error(struct ir_module *m, const struct ir_op *op, const char *fmt, ..
 
 /* ---- names ------------------------------------------------------------- */
 
+/* base itself when free, else base_K with K from a per-module counter, so
+ * generating many names from one base stays linear. */
 static const char *unique_in(struct ir_module *m, struct ir_names *t, const char *base)
 {
 	if (!base || !*base)
 		base = "v";
 	if (ir_names_find(t, base) < 0)
 		return arena_strdup(&m->arena, base);
-	for (long k = 1;; k++) {
-		char buf[64];
-		snprintf(buf, sizeof buf, "_%ld", k);
-		char *s = arena_printf(&m->arena, "%s%s", base, buf);
+	for (;;) {
+		char *s = arena_printf(&m->arena, "%s_%lu", base, ++m->name_serial);
 		if (ir_names_find(t, s) < 0)
 			return s;
 	}

@@ -230,6 +230,9 @@ static int variadic(struct ir_module *m, const struct ir_op *op,
 		    const struct ir_tensor *const *in, struct ir_tensor *out)
 {
 	const struct binary_fns *f = &binary_fns[op->code];
+	for (int k = 0; k < op->noperands; k++)
+		if (!in[k])
+			return ir_op_error(m, op, "input %d is missing", k);
 	broadcast_into(in[0], out);
 	for (int k = 1; k < op->noperands; k++)
 		if (apply_binary(m, op, f, out, in[k], out) < 0)

@@ -15,6 +15,7 @@
 static void convert_all(const struct ir_tensor *x, struct ir_tensor *y)
 {
 	int64_t n = ir_tensor_numel(y);
+	assert(ir_tensor_numel(x) == n);
 	for (int64_t i = 0; i < n; i++)
 		ir_tensor_convert_elem(y, i, x, i);
 }
@@ -130,6 +131,7 @@ int interp_Clip(struct ir_module *m, const struct ir_op *op, const struct ir_ten
 	    clip_bound(m, op, op->noperands > 2 ? in[2] : NULL, y, &hi, &hi_storage, &has_hi) < 0)
 		return -1;
 	int64_t n = ir_tensor_numel(y);
+	assert(ir_tensor_numel(in[0]) == n);
 	for (int64_t i = 0; i < n; i++) {
 		ir_tensor_convert_elem(y, i, in[0], i);
 		if (has_lo && less(y, i, &lo, 0))

@@ -128,6 +128,26 @@ static int64_t max_index(const struct pool *p, bool nhwc, bool column_major, int
 	return (n * p->channels + c) * plane + idx;
 }
 
+/* MaxPool's operand and result types; ind is the optional Indices result. */
+static int maxpool_check(struct ir_module *m, const struct ir_op *op, const struct ir_tensor *x,
+			 const struct ir_tensor *y, const struct ir_tensor *ind, int64_t order)
+{
+	if (!x || x->type.elem == IR_ELEM_BOOL || !ir_type_same_elem(&x->type, &y->type))
+		return ir_op_error(m, op, "X and Y must have one numeric element type");
+	if (order != 0 && order != 1)
+		return ir_op_error(m, op, "storage_order must be 0 or 1");
+	if (!ind)
+		return 0;
+	if (op->layout == IR_LAYOUT_NHWC && order == 1)
+		return ir_op_error(m, op, "storage_order 1 with channels-last layout");
+	if (ind->type.elem != IR_ELEM_INT || ind->type.rank != y->type.rank)
+		return ir_op_error(m, op, "Indices must be an integer tensor of Y's shape");
+	for (int d = 0; d < y->type.rank; d++)
+		if (ind->type.dims[d] != y->type.dims[d])
+			return ir_op_error(m, op, "Indices must be an integer tensor of Y's shape");
+	return 0;
+}
+
 /* MaxPool: (X) -> (Y, Indices). */
 int interp_MaxPool(struct ir_module *m, const struct ir_op *op, const struct ir_tensor *const *in,
 		   struct ir_tensor *const *out, struct arena *scratch)
@@ -138,19 +158,9 @@ int interp_MaxPool(struct ir_module *m, const struct ir_op *op, const struct ir_
 	bool nhwc = op->layout == IR_LAYOUT_NHWC;
 	int64_t order = ir_attr_int(op, "storage_order", 0);
 	int64_t opos[IR_MAX_RANK] = {0};
-	if (!x || x->type.elem == IR_ELEM_BOOL || !ir_type_same_elem(&x->type, &y->type))
-		return ir_op_error(m, op, "X and Y must have one numeric element type");
-	if (order != 0 && order != 1)
-		return ir_op_error(m, op, "storage_order must be 0 or 1");
-	if (ind && (nhwc && order == 1))
-		return ir_op_error(m, op, "storage_order 1 with channels-last layout");
-	if (ind && (ind->type.elem != IR_ELEM_INT || ind->type.rank != y->type.rank))
-		return ir_op_error(m, op, "Indices must be an integer tensor of Y's rank");
-	if (pool_activations(m, op, &x->type, &y->type, &p) < 0 || pool_window(m, op, &p) < 0)
+	if (maxpool_check(m, op, x, y, ind, order) < 0 ||
+	    pool_activations(m, op, &x->type, &y->type, &p) < 0 || pool_window(m, op, &p) < 0)
 		return -1;
-	for (int d = 0; ind && d < y->type.rank; d++)
-		if (ind->type.dims[d] != y->type.dims[d])
-			return ir_op_error(m, op, "Indices must have Y's shape");
 	if (ir_tensor_numel(y) == 0)
 		return 0;
 	int64_t *taps = arena_alloc(scratch, (size_t)p.w.taps * sizeof *taps);

@@ -136,6 +136,8 @@ static int read_scales(struct ir_module *m, const struct ir_op *op,
 	    (sizes && sizes->type.elem != IR_ELEM_INT))
 		return ir_op_error(m, op, "%s must have %d %s", scales ? "scales" : "sizes", n,
 				   scales ? "floats" : "integers");
+	if (r->coord != CT_TF_CROP_AND_RESIZE)
+		roi = NULL; /* only tf_crop_and_resize reads it */
 	if (roi && ir_tensor_numel(roi) != 2 * n)
 		return ir_op_error(m, op, "roi must have %d values", 2 * n);
 	for (int d = 0; d < x->rank; d++) {

@@ -94,16 +94,22 @@ static int call_kernel(struct ir_module *m, const struct ir_op *op,
 int interp_eval_op(struct ir_module *m, const struct ir_op *op,
 		   const struct ir_tensor *const *in, struct ir_tensor *out, struct arena *a)
 {
-	struct ir_tensor **outp = arena_alloc(a, ((size_t)op->nresults + 1) * sizeof *outp);
+	int r = -1;
+	struct ir_tensor **outp = malloc(((size_t)op->nresults + 1) * sizeof *outp);
+	if (!outp)
+		return ir_op_error(m, op, "out of memory");
 	for (int k = 0; k < op->nresults; k++) {
 		size_t bytes;
 		out[k].type = m->values[op->results[k]].type;
 		if (tensor_bytes(m, op, &out[k].type, &bytes) < 0)
-			return -1;
+			goto fail;
 		out[k].data = arena_alloc(a, bytes);
 		outp[k] = &out[k];
 	}
-	return call_kernel(m, op, in, (struct ir_tensor *const *)outp);
+	r = call_kernel(m, op, in, (struct ir_tensor *const *)outp);
+fail:
+	free(outp);
+	return r;
 }
 
 /* ---- the whole module ------------------------------------------------------ */

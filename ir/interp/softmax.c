@@ -71,6 +71,7 @@ static int softmax(struct ir_module *m, const struct ir_op *op, const struct ir_
 	if (axis_view(m, op, &x->type, &v) < 0)
 		return -1;
 	bool is_log = op->code == IR_OP_LogSoftmax;
+	assert(ir_type_numel(&y->type) == ir_type_numel(&x->type));
 	if (x->type.elem == IR_ELEM_F32 && y->type.elem == IR_ELEM_F32)
 		softmax_float(ir_tensor_f32(x), ir_tensor_f32(y), &v, is_log);
 	else if (x->type.elem == IR_ELEM_F64 && y->type.elem == IR_ELEM_F64)

@@ -243,6 +243,10 @@ static inline void ir_bcast_init(struct ir_bcast *it, const struct ir_type *out,
 	for (int k = 0; k < IR_MAX_RANK; k++)
 		it->idx[k] = 0;
 	for (int j = 0; j < n; j++) {
+		assert(in[j]->rank <= out->rank);
+		for (int k = 0; k < in[j]->rank; k++) /* broadcastable to out */
+			assert(in[j]->dims[k] == 1 ||
+			       in[j]->dims[k] == out->dims[k + out->rank - in[j]->rank]);
 		ir_broadcast_strides(in[j], out->rank, it->bstrides[j]);
 		it->pos[j] = 0;
 	}

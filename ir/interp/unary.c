@@ -123,6 +123,7 @@ static int unary(struct ir_module *m, const struct ir_op *op, const struct ir_te
 		f->beta_name ? ir_attr_float(op, f->beta_name, f->beta_def) : 0,
 	};
 	int64_t n = ir_tensor_numel(out);
+	assert(ir_tensor_numel(x) == n);
 	switch (out->type.elem) {
 	case IR_ELEM_F32:
 		if (!f->f32)
