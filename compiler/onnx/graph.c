@@ -44,10 +44,13 @@ static void add_sym(struct onnx_ctx *c, const char *name, int node)
 {
 	if (!c->sym_index)
 		c->sym_index = ir_names_new(sym_name, c);
-	struct onnx_sym *syms = realloc(c->syms, (size_t)(c->nsyms + 1) * sizeof *syms);
-	if (!syms)
-		abort();
-	c->syms = syms;
+	if (c->nsyms == c->cap_syms) { /* geometric growth keeps import linear */
+		c->cap_syms = c->cap_syms ? 2 * c->cap_syms : 64;
+		struct onnx_sym *syms = realloc(c->syms, (size_t)c->cap_syms * sizeof *syms);
+		if (!syms)
+			abort();
+		c->syms = syms;
+	}
 	c->syms[c->nsyms] = (struct onnx_sym){.name = name, .node = node, .value = -1};
 	ir_names_add(c->sym_index, name, c->nsyms);
 	c->nsyms++;

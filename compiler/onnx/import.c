@@ -1,9 +1,10 @@
-/* import.c: onnx_import, the front-end's entry point.
+/* import.c: onnx_import and onnx_import_buffer, the front-end's entry points.
  *
- * Reads and unpacks the model, checks its IR version (3 to 10) and the opset
- * of the default domain (6 to 21), then builds the module in the order given
- * in internal.h. Every failure ends in one cleanup that frees the protobuf
- * objects and the module; the module's first error becomes the message.
+ * Reads the model (or takes it from memory) and unpacks it, checks its IR
+ * version (3 to 10) and the opset of the default domain (6 to 21), then
+ * builds the module in the order given in internal.h. Every failure ends in
+ * one cleanup that frees the protobuf objects and the module; the module's
+ * first error becomes the message.
  */
 #include "internal.h"
 #include "ir/names.h"
@@ -13,6 +14,7 @@
 #include <string.h>
 
 enum { MIN_IR = 3, MAX_IR = 10, MIN_OPSET = 6, MAX_OPSET = 21 };
+#define MAX_MESSAGE ((size_t)0x7fffffff) /* protobuf's 2 GiB limit */
 
 static bool uses_default_domain(const Onnx__GraphProto *g)
 {
@@ -73,43 +75,62 @@ static int build(struct onnx_ctx *c, const struct onnx_import_options *opt)
 	return onnx_graph_outputs(c);
 }
 
-struct ir_module *onnx_import(const char *path, const struct onnx_import_options *opt, char *err,
-			      size_t errlen)
+/* Unpacks data and builds the module; path names the module in diagnostics,
+ * dir is the folder external data is read from. */
+static struct ir_module *import_bytes(const uint8_t *data, size_t len, const char *path,
+				      const char *dir, const struct onnx_import_options *opt,
+				      char *err, size_t errlen)
 {
-	uint8_t *data = NULL;
-	size_t len = 0;
 	Onnx__ModelProto *model = NULL;
 	struct onnx_ctx c = {0};
-	if (onnx_read_file(path, &data, &len, err, errlen) < 0)
+	if (len > MAX_MESSAGE) {
+		snprintf(err, errlen, "model of %zu bytes is over protobuf's 2 GiB message limit", len);
 		goto fail;
+	}
 	if (onnx_check_nesting(&onnx__model_proto__descriptor, data, len, err, errlen) < 0)
 		goto fail;
 	model = onnx__model_proto__unpack(NULL, len, data);
-	free(data);
-	data = NULL;
 	if (!model) {
 		snprintf(err, errlen, "not an ONNX model: protobuf parse failed (corrupt or truncated file)");
 		goto fail;
 	}
 	c.m = ir_module_new(path);
 	c.model = model;
-	c.dir = onnx_dirname(path);
+	c.dir = dir;
 	if (build(&c, opt) < 0) {
 		snprintf(err, errlen, "%s", c.m->error[0] ? c.m->error : "import failed");
 		goto fail;
 	}
 	free(c.syms);
 	ir_names_free(c.sym_index);
-	free((char *)c.dir);
 	onnx__model_proto__free_unpacked(model, NULL);
 	return c.m;
 fail:
 	free(c.syms);
 	ir_names_free(c.sym_index);
-	free((char *)c.dir);
 	ir_module_free(c.m);
 	if (model)
 		onnx__model_proto__free_unpacked(model, NULL);
-	free(data);
 	return NULL;
+}
+
+struct ir_module *onnx_import(const char *path, const struct onnx_import_options *opt, char *err,
+			      size_t errlen)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	if (onnx_read_file(path, &data, &len, err, errlen) < 0)
+		return NULL;
+	char *dir = onnx_dirname(path);
+	struct ir_module *m = import_bytes(data, len, path, dir, opt, err, errlen);
+	free(dir);
+	free(data);
+	return m;
+}
+
+struct ir_module *onnx_import_buffer(const void *data, size_t len, const char *model_dir,
+				     const struct onnx_import_options *opt, char *err, size_t errlen)
+{
+	const char *dir = model_dir ? model_dir : ".";
+	return import_bytes(data, len, "<memory>", dir, opt, err, errlen);
 }

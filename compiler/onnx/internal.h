@@ -116,7 +116,7 @@ struct onnx_ctx {
 	uint64_t max_bytes;
 	int opset;                /* of the default domain */
 	struct onnx_sym *syms;
-	int nsyms;
+	int nsyms, cap_syms;
 	struct ir_names *sym_index; /* name -> index in syms */
 	const char **node_names;  /* of each node: its own, or generated */
 	int *order;               /* node indices in topological order */

@@ -24,6 +24,11 @@ struct onnx_import_options {
  * On failure returns NULL and writes a one-line message (without the file name; the
  * driver prefixes "qonnxc: error: PATH: ") into err. */
 struct ir_module *onnx_import(const char *path, const struct onnx_import_options *opt, char *err, size_t errlen);
+/* The same for a serialized model in memory (len bytes at data, not kept);
+ * external data is read relative to model_dir ("." when NULL). The module's
+ * path is "<memory>". */
+struct ir_module *onnx_import_buffer(const void *data, size_t len, const char *model_dir,
+				     const struct onnx_import_options *opt, char *err, size_t errlen);
 
 /* Reads a serialized TensorProto file (ONNX conformance test data, input_0.pb) into t,
  * with data allocated from a. 0, or -1 with a message in err. */

@@ -19,7 +19,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 QDOMAIN = "qonnx.custom_op.general"
@@ -115,6 +114,15 @@ def raw_tensor(name, dims, raw):
     return t
 
 
+def float_data(name, dims, values):
+    t = TensorProto()
+    t.name = name
+    t.data_type = F
+    t.dims.extend(dims)
+    t.float_data.extend(values)
+    return t
+
+
 def with_initializer(t, shape):
     n = helper.make_node("Add", ["x", t.name], ["y"], name="add_w")
     return mk([n], [vi("x", shape)], [vi("y", None)], [t])
@@ -167,6 +175,13 @@ def runtime_reshape():
     n = helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape_rt")
     return mk([n], [vi("x", [2, 3]), vi("shape", [2], TensorProto.INT64)],
               [helper.make_empty_tensor_value_info("y")])
+
+
+def split_sizes():
+    n = helper.make_node("Split", ["x", "sp"], ["a", "b"], name="split_bad", axis=0)
+    return mk([n], [vi("x", [6])], [helper.make_empty_tensor_value_info("a"),
+                                    helper.make_empty_tensor_value_info("b")],
+              [const("sp", i64([2, 2]))])
 
 
 def i64(a):
@@ -272,9 +287,31 @@ TABLE = [
         lambda: one_op("Slice", [[4]], consts=[const("s", i64([0])), const("e", i64([4])),
                                                const("a", i64([0])), const("st", i64([0]))]),
         [node_re("slice_bad", "Slice"), r"step"], "Slice with step 0"),
-    Bad("split_sizes", lambda: one_op("Split", [[6]], consts=[const("sp", i64([2, 2]))],
-                                      out="y"),
-        [node_re("split_bad", "Split")], "Split of 6 into [2, 2]"),
+    Bad("split_sizes", split_sizes, [node_re("split_bad", "Split")],
+        "Split of 6 elements into [2, 2]"),
+    Bad("float_data_count", lambda: with_initializer(float_data("w_count", [4], [1, 2, 3]),
+                                                     [4]),
+        [r"w_count"], "an initializer of dims [4] with 3 float_data values"),
+    Bad("external_length", lambda: external_tensor("side.bin", 0, 8),
+        [r"w_ext"], "external data of 8 bytes for a [4] float tensor"),
+    Bad("expand_huge", lambda: one_op("Expand", [[1]],
+                                      consts=[const("s", i64([HUGE, HUGE]))]),
+        [node_re("expand_bad", "Expand"), r"limit|too large|larger|exceed"],
+        "Expand of one element to [2^20, 2^20]: a tiny file, a 4 TiB result"),
+    Bad("tile_huge", lambda: one_op("Tile", [[2, 2]],
+                                    consts=[const("r", i64([1 << 31, 1 << 31]))]),
+        [node_re("tile_bad", "Tile"), r"limit|too large|larger|exceed|overflow"],
+        "Tile repeats of 2^31 x 2^31"),
+    Bad("self_loop", lambda: mk([helper.make_node("Add", ["x", "y"], ["y"], name="loop")],
+                                [vi("x", [2])], [vi("y", [2])]),
+        [r"loop"], "a node that reads its own output"),
+    Bad("perm_floats", lambda: one_op("Transpose", [[2, 3]], perm=[1.0, 0.0],
+                                      name="transpose_floats"),
+        [node_re("transpose_floats", "Transpose"), r"perm"], "Transpose perm given as floats"),
+    Bad("conv_group", lambda: one_op("Conv", [[1, 3, 4, 4]],
+                                     consts=[const("w", np.zeros([2, 1, 1, 1], np.float32))],
+                                     group=2, name="conv_group"),
+        [node_re("conv_group", "Conv")], "Conv group 2 on 3 channels"),
     Bad("pad_length", lambda: one_op("Pad", [[2, 3]], consts=[const("p", i64([1, 1, 1]))]),
         [node_re("pad_bad", "Pad"), r"pad"], "Pad with 3 pad values for rank 2"),
     Bad("maxpool_no_kernel", lambda: one_op("MaxPool", [[1, 1, 4, 4]], name="pool_nok"),

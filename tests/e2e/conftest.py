@@ -1,9 +1,9 @@
-"""conftest.py: session fixtures of the end-to-end suite and its closing report.
+"""conftest.py: run-wide fixtures of the end-to-end suite and its closing report.
 
 Fixtures: qonnxc (the compiler under test, from $QONNXC), test_models (every
 model of tests/models/ generated once into build/test-models), bad_models
 (tests/bad/ generated once into build/bad-models, where tests/memcheck.sh also
-looks for them). At the end of the session the reports collected by the
+looks for them). At the end of the run the reports collected by the
 shared-model and conformance tests are written to build/reports/*.txt and
 printed, whatever the output capture setting.
 """

@@ -1,5 +1,5 @@
 """runner.py: running qonnxc from the end-to-end tests, checking its one-line
-error contract, and collecting the per-session reports that conftest.py prints
+error contract, and collecting the per-run reports that conftest.py prints
 at the end of the run and writes to build/reports/.
 
 Paths: ROOT is the repository; the compiler is $QONNXC (an absolute path),

@@ -53,3 +53,4 @@ def test_bad_model(bad, mode, binary, bad_models, tmp_path):
 def test_table_is_large_enough():
     assert len(gen_bad.TABLE) >= 25
     assert len({b.name for b in gen_bad.TABLE}) == len(gen_bad.TABLE)
+

@@ -7,7 +7,7 @@ atol 1e-7).
 A test whose import fails with "unsupported operators" is counted as
 unsupported and skipped with the operators named; every other failure is a
 failure. The count line `conformance: P passed, U unsupported, F failed` is
-printed at the end of the session and written to build/reports/conformance.txt
+printed at the end of the test run and written to build/reports/conformance.txt
 (conftest.py).
 """
 import glob

@@ -7,7 +7,7 @@ Runtime's float32 outputs on the model with its quantizers expanded), the
 interpreter runs every sample and is compared with them.
 
 A one-line summary per model goes to build/reports/shared_models.txt and is
-printed at the end of the session (conftest.py). Without ../shared, the tests
+printed at the end of the test run (conftest.py). Without ../shared, the tests
 skip and say so.
 """
 import glob

@@ -11,7 +11,7 @@ output counts). --check also runs onnx.checker on the models it can check
 Outputs that a generator left untyped get the element type and shape of the
 reference result (tests/e2e/reference.py), as an exporter would write them;
 the values are never stored: the tests recompute them from the written model.
-The tests import this module and call write_all() once per session.
+The tests import this module and call write_all() once per test run.
 """
 import functools
 import json

@@ -128,5 +128,6 @@ def single(case_name, op, inputs, attrs=None, consts=(), noutputs=1, opset=13, t
     outs = ["y%d" % i for i in range(noutputs)]
     n = node(op, node_inputs, outs, name="node_" + op.lower(), domain=domain, **attrs)
     m = model([n], ins, outs, inits, opset=opset, extra_opsets=extra_opsets, name=case_name)
-    desc = what or "%s(opset %d%s)" % (op, opset, "".join(", %s=%r" % kv for kv in sorted(attrs.items())))
+    shown = "".join(", %s=%r" % kv for kv in sorted(attrs.items()))
+    desc = what or "%s(opset %d%s)" % (op, opset, shown)
     return Case(case_name, m, list(inputs), tol=tol, group=group, what=desc)

@@ -230,6 +230,14 @@ def trunc_cases():
         ("zeropt", 0.25, 2.0, 8, 5, {"rounding_mode": "ROUND"}),
         ("same_bits", 0.5, 0.0, 6, 6, {"rounding_mode": "FLOOR"}),
     ]
+    name = "trunc1_perchannel"
+    scales = f32([0.5, 0.25, 1.0]).reshape(3, 1)
+    x = f32(np.concatenate([trunc_inputs(rng(name + str(c)), 1.0, 0.0, 8)[:, :60]
+                            for c in range(3)]) * scales)
+    ins = [("scale", scales), ("zeropt", f32(0.0)), ("in_bitwidth", f32(8)),
+           ("out_bitwidth", f32(4))]
+    cases.append(trunc_model(name, x, ins, {"rounding_mode": "ROUND"},
+                             "Trunc v1(per-channel scale, in=8, out=4, ROUND)"))
     for label, scale, zp, ib, ob, attrs in v1:
         name = "trunc1_" + label
         x = trunc_inputs(rng(name), scale, zp, ib)

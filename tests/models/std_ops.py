@@ -574,10 +574,36 @@ def graph_cases():
     return cases
 
 
+def edge_cases():
+    """Scalars, empty tensors and high ranks."""
+    cases = []
+    r = rng("edges")
+    cases.append(single("add_scalars", "Add", [f32(1.5), f32(-0.25)], group=G))
+    cases.append(single("matmul_vec_vec", "MatMul", [u(r, [4])], consts=[("w", u(r, [4]))],
+                        tol="accum", group=G))
+    cases.append(single("reducesum_all_nokeep", "ReduceSum", [u(r, [2, 3])],
+                        attrs={"keepdims": 0}, tol="accum", group=G))
+    cases.append(single("reducemax_all_nokeep", "ReduceMax", [u(r, [2, 3])],
+                        attrs={"keepdims": 0}, group=G))
+    xsl = u(r, [4, 5])
+    cases.append(single("slice_empty", "Slice", [xsl], consts=[("s", i64([2])), ("e", i64([2])),
+                                                               ("a", i64([0]))], group=G))
+    cases.append(single("concat_empty_part", "Concat", [u(r, [2, 3])],
+                        consts=[("c", f32(np.zeros([2, 0])))], attrs={"axis": 1}, group=G))
+    cases.append(single("transpose_rank6", "Transpose", [u(r, [2, 1, 3, 2, 1, 2])],
+                        attrs={"perm": [5, 3, 1, 0, 4, 2]}, group=G))
+    cases.append(single("add_rank8_bcast", "Add", [u(r, [2, 1, 2, 1, 2, 1, 2, 1]), u(r, [3, 1, 2])],
+                        group=G))
+    cases.append(single("flatten_rank1", "Flatten", [u(r, [5])], attrs={"axis": 0}, group=G))
+    cases.append(single("pow_negative_base", "Pow", [f32([-2.0, -1.5, 3.0, -0.5])],
+                        consts=[("e", f32([3.0, 2.0, -1.0, 3.0]))], tol="ulp", group=G))
+    return cases
+
+
 def cases():
     out = []
     for f in [binary_cases, variadic_cases, unary_cases, clip_cast_cases, matmul_gemm_cases,
               conv_cases, pool_cases, norm_softmax_cases, reduce_cases, shape_cases,
-              resize_cases, graph_cases]:
+              resize_cases, graph_cases, edge_cases]:
         out += f()
     return out
