@@ -67,8 +67,10 @@ deps:
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
+# End-to-end suites: the front-end and interpreter, then each pass's tests.
+PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lowering tests/bad/found)
 e2e: $(BUILD)/qonnxc
-	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q tests/e2e
+	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q $(PYTEST_DIRS)
 
 memcheck: $(BUILD)/qonnxc
 	tests/memcheck.sh $(BUILD)/qonnxc
@@ -95,3 +97,69 @@ clean:
 
 , := ,
 -include $(OBJS:.o=.d) $(UNIT_BINS:%=%.d)
+
+# ---- fuzzing (fuzz/) ----------------------------------------------------------
+#
+#   make fuzz [FUZZ_SECONDS=N]  build the fuzz targets into build-fuzz/ and run
+#                               each for N seconds (default 60) from the seed corpus
+#   make fuzz-check             the 60-second run `make check` uses
+#   make fuzz-build             only build them
+#
+# The compiler is built once more with clang, libFuzzer's coverage
+# instrumentation, ASan and UBSan (build-fuzz/libqonnxc.a). Each target keeps
+# the inputs it found in build-fuzz/corpus-TARGET/ across runs, reading the
+# seeds of build/fuzz-corpus/ (fuzz/make_corpus.sh) as well. A crash, hang,
+# leak or sanitizer report ends the run with a non-zero status and leaves the
+# input in build-fuzz/artifacts/; fuzz/run.sh prints the statistics.
+
+FUZZ_CC ?= clang-19
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS ?= build/fuzz-corpus
+FUZZ_TARGETS := fuzz_model fuzz_mutate
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -O1 -g \
+	-I. -I$(BUILD)/gen -MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJS := $(LIB_OBJS:$(BUILD)/%.o=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_COMMON := $(FUZZ_BUILD)/obj/fuzz/target.o
+FUZZ_MUTATE_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard fuzz/mutate*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+
+.PHONY: fuzz fuzz-check fuzz-build fuzz-corpus
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-corpus:
+	fuzz/make_corpus.sh $(FUZZ_CORPUS)
+
+fuzz: fuzz-build fuzz-corpus
+	@status=0; for t in $(FUZZ_TARGETS); do \
+		FUZZ_BUILD=$(FUZZ_BUILD) fuzz/run.sh $(FUZZ_BUILD)/$$t $(FUZZ_SECONDS) $(FUZZ_CORPUS) || status=1; \
+	done; exit $$status
+
+fuzz-check:
+	$(MAKE) fuzz FUZZ_SECONDS=60
+
+# The compiler's sources: warnings shown, not fatal (gcc's -Werror build is the gate).
+$(FUZZ_BUILD)/obj/%.o: %.c | $(BUILD)/gen/onnx.pb-c.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/fuzz/%.o: fuzz/%.c | $(BUILD)/gen/onnx.pb-c.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -I$(BUILD)/gen -c -o $@ $<
+
+$(FUZZ_BUILD)/libqonnxc.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_model: $(FUZZ_BUILD)/obj/fuzz/fuzz_model.o $(FUZZ_COMMON) $(FUZZ_BUILD)/libqonnxc.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lprotobuf-c -lm
+
+$(FUZZ_BUILD)/fuzz_mutate: $(FUZZ_BUILD)/obj/fuzz/fuzz_mutate.o $(FUZZ_MUTATE_OBJS) $(FUZZ_COMMON) \
+		$(FUZZ_BUILD)/libqonnxc.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lprotobuf-c -lm
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/fuzz/*.d)

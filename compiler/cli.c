@@ -6,6 +6,7 @@
  * Options take their value either as `--opt=value` or as the next argument.
  */
 #include "cli.h"
+#include "passes/pipeline.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,22 +25,32 @@ void cli_usage(FILE *out)
 	      "\n"
 	      "options:\n"
 	      "  -o FILE             write the output to FILE (atomically)\n"
-	      "  --emit=ir           print the IR after import (to -o FILE or standard output)\n"
+	      "  --emit=ir           print the IR after the passes (to -o FILE or standard output)\n"
 	      "  --batch N           value of a symbolic first input dimension (default 1);\n"
 	      "                      also overrides a fixed first dimension\n"
 	      "  --max-memory=SIZE   refuse tensors larger than SIZE bytes (K, M, G suffixes;\n"
 	      "                      default 4G)\n"
 	      "  -v                  verify the IR and report what was done\n"
+	      "  --passes=LIST       run these passes (comma-separated, or none) instead of the\n"
+	      "                      default pipeline; with run, interpret the IR after them\n"
+	      "  --print-after=PASS  print the IR to standard error after PASS (comma list)\n"
+	      "  --print-after-all   print the IR to standard error after every pass\n"
+	      "  --verify-each       verify the IR after every pass (also done with -v)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "run:\n"
-	      "  --interp            execute with the reference interpreter\n"
+	      "  --interp            execute with the reference interpreter, on the imported\n"
+	      "                      graph unless --passes is given\n"
 	      "  --input FILE        a model input, .npy or serialized TensorProto (.pb), in model\n"
 	      "                      order; one extra leading dimension N runs N samples\n"
 	      "  --output FILE       write an output as .npy, in model order; without --output\n"
 	      "                      the outputs are printed\n"
 	      "\n"
-	      "Without -o or --emit, qonnxc imports and verifies the model.\n"
+	      "passes:\n",
+	      out);
+	pipeline_describe(out);
+	fputs("\n"
+	      "Without -o or --emit, qonnxc imports the model, runs the passes and verifies.\n"
 	      "Exit status: 0 success, 1 malformed or unsupported model, 2 usage error.\n",
 	      out);
 }
@@ -117,6 +128,10 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 		opt->verbose = true;
 	else if (!strcmp(a, "--interp"))
 		opt->interp = true;
+	else if (!strcmp(a, "--print-after-all"))
+		opt->print_after_all = true;
+	else if (!strcmp(a, "--verify-each"))
+		opt->verify_each = true;
 	else if ((v = option_value(argc, argv, i, "-o", &missing)))
 		opt->output = v;
 	else if ((v = option_value(argc, argv, i, "--emit", &missing))) {
@@ -130,6 +145,14 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 	} else if ((v = option_value(argc, argv, i, "--max-memory", &missing))) {
 		if (parse_size(v, &opt->max_memory) < 0)
 			FAIL("--max-memory needs a positive size such as 512M, got '%s'", v);
+	} else if ((v = option_value(argc, argv, i, "--passes", &missing))) {
+		if (pipeline_check(v, true, err, (size_t)errlen) < 0)
+			return -1;
+		opt->passes = v;
+	} else if ((v = option_value(argc, argv, i, "--print-after", &missing))) {
+		if (pipeline_check(v, false, err, (size_t)errlen) < 0)
+			return -1;
+		opt->print_after = v;
 	} else if ((v = option_value(argc, argv, i, "--input", &missing))) {
 		return add_file(opt->inputs, &opt->ninputs, v, "input", err, errlen);
 	} else if ((v = option_value(argc, argv, i, "--output", &missing))) {

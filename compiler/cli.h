@@ -21,6 +21,11 @@ struct cli_options {
 	uint64_t max_memory;          /* --max-memory, bytes */
 	bool verbose;                 /* -v */
 	bool interp;                  /* run --interp */
+	const char *passes;           /* --passes: comma list or "none"; NULL: the default
+	                               * pipeline (compile) or no pass (run) */
+	const char *print_after;      /* --print-after: comma list of passes */
+	bool print_after_all;         /* --print-after-all */
+	bool verify_each;             /* --verify-each */
 	const char *inputs[CLI_MAX_FILES];
 	int ninputs;
 	const char *outputs[CLI_MAX_FILES];

@@ -12,7 +12,8 @@ enum { EXIT_OK = 0, EXIT_BAD_MODEL = 1, EXIT_USAGE = 2 };
 /* Prints "qonnxc: error: PREFIX: message" on one line. */
 void driver_error(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Imports and verifies opt->model; NULL after printing the error. */
+/* Imports and verifies opt->model, then runs the pass pipeline that opt
+ * selects; NULL after printing the error. */
 struct ir_module *driver_load(const struct cli_options *opt);
 
 int driver_compile(const struct cli_options *opt);

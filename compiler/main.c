@@ -1,9 +1,12 @@
 /* main.c: qonnxc's entry point: parse the command line, dispatch to the
- * subcommand, map failures to exit codes (0 ok, 1 bad model, 2 usage). */
+ * subcommand, map failures to exit codes (0 ok, 1 bad model, 2 usage).
+ * Loading a model (driver_load) imports and verifies it, then runs the pass
+ * pipeline (compiler/passes/pipeline.h) the subcommand asks for. */
 #include "cli.h"
 #include "driver.h"
 #include "outfile.h"
 #include "onnx/onnx_import.h"
+#include "passes/pipeline.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +28,28 @@ void driver_error(const char *prefix, const char *fmt, ...)
 		fprintf(stderr, "qonnxc: error: %s: %s\n", prefix, msg);
 	else
 		fprintf(stderr, "qonnxc: error: %s\n", msg);
+}
+
+/* The passes after import: --passes, else the default pipeline when
+ * compiling and none for `run` (the interpreter is the oracle for the
+ * imported graph). */
+static int run_passes(struct ir_module *m, const struct cli_options *opt)
+{
+	struct pipeline_options po = {
+		.passes = opt->passes,
+		.verify_each = opt->verify_each,
+		.print_after_all = opt->print_after_all,
+		.print_after = opt->print_after,
+		.verbose = opt->verbose,
+		.dump = stderr,
+	};
+	if (opt->command == CLI_RUN && !opt->passes)
+		po.passes = "none";
+	if (pipeline_run(m, &po) < 0) {
+		driver_error(opt->model, "%s", m->error);
+		return -1;
+	}
+	return 0;
 }
 
 struct ir_module *driver_load(const struct cli_options *opt)
@@ -49,6 +74,10 @@ struct ir_module *driver_load(const struct cli_options *opt)
 	if (opt->verbose)
 		fprintf(stderr, "qonnxc: %s: %d ops, %d values, %d inputs, %d outputs; verified\n",
 			opt->model, m->nops, m->nvalues, m->ninputs, m->noutputs);
+	if (run_passes(m, opt) < 0) {
+		ir_module_free(m);
+		return NULL;
+	}
 	return m;
 }
 

@@ -6,7 +6,8 @@
  * plus one holds N samples: the model runs on each and every output gets the
  * same leading dimension N. Outputs go to .npy files (--output, in model
  * output order) or are printed. This version executes with the reference
- * interpreter (--interp is accepted and is the only engine).
+ * interpreter (--interp is accepted and is the only engine), on the imported
+ * graph, or on the IR after the passes named by --passes (driver_load).
  */
 #include "driver.h"
 #include "ir/interp/interp.h"

@@ -111,3 +111,79 @@ void ir_prune(struct ir_module *m)
 	free(is_output);
 	ir_rebuild_uses(m);
 }
+
+/* ---- restoring program order ------------------------------------------- */
+
+/* The live op defining operand k of op, or IR_NONE. */
+static int operand_def(struct ir_module *m, const struct ir_op *op, int k)
+{
+	int v = op->operands[k];
+	if (v == IR_NONE || m->values[v].kind != IR_VALUE_RESULT)
+		return IR_NONE;
+	return m->values[v].def;
+}
+
+/* Depth-first: places op start after everything it needs; -1 on a cycle. */
+static int place(struct ir_module *m, int start, char *state, int *cursor, int *stack,
+		 int *order, int *norder)
+{
+	enum { NEW, OPEN, PLACED };
+	int depth = 0;
+	stack[depth++] = start;
+	while (depth > 0) {
+		int o = stack[depth - 1];
+		if (state[o] == PLACED) {
+			depth--;
+			continue;
+		}
+		state[o] = OPEN;
+		const struct ir_op *op = &m->ops[o];
+		int next = IR_NONE;
+		while (cursor[o] < op->noperands && next == IR_NONE) {
+			int d = operand_def(m, op, cursor[o]++);
+			if (d != IR_NONE && state[d] == OPEN)
+				return ir_op_error(m, op, "the graph has a cycle through this node");
+			if (d != IR_NONE && state[d] == NEW)
+				next = d;
+		}
+		if (next != IR_NONE) {
+			stack[depth++] = next;
+			continue;
+		}
+		state[o] = PLACED;
+		order[(*norder)++] = o;
+		depth--;
+	}
+	return 0;
+}
+
+int ir_toposort(struct ir_module *m)
+{
+	ir_compact(m);
+	int n = m->nops, norder = 0, rc = -1;
+	char *state = calloc((size_t)n + 1, 1);
+	int *cursor = calloc((size_t)n + 1, sizeof *cursor);
+	int *stack = malloc(((size_t)n + 1) * sizeof *stack);
+	int *order = malloc(((size_t)n + 1) * sizeof *order);
+	struct ir_op *sorted = malloc(((size_t)n + 1) * sizeof *sorted);
+	if (!state || !cursor || !stack || !order || !sorted)
+		abort();
+	for (int o = 0; o < n; o++)
+		if (place(m, o, state, cursor, stack, order, &norder) < 0)
+			goto done;
+	for (int i = 0; i < n; i++) {
+		sorted[i] = m->ops[order[i]];
+		cursor[order[i]] = i; /* reused: new index of each old op */
+	}
+	if (n) /* m->ops is NULL in a module without ops */
+		memcpy(m->ops, sorted, (size_t)n * sizeof *sorted);
+	ir_renumber_ops(m, cursor);
+	rc = 0;
+done:
+	free(state);
+	free(cursor);
+	free(stack);
+	free(order);
+	free(sorted);
+	return rc;
+}

@@ -167,6 +167,9 @@ struct ir_module {
 	uint64_t max_bytes;      /* largest tensor or constant accepted (bytes) */
 	struct ir_names *value_names, *op_names; /* name -> index, private to module.c */
 	unsigned long name_serial; /* suffix of the last generated name */
+	/* channels-last pass option: graph inputs and outputs of rank 3 to 5
+	 * become channels-last too (false: they keep the layout of the model) */
+	bool io_channels_last;
 	char error[512];         /* first error reported, "" if none */
 };
 
@@ -213,8 +216,17 @@ const double *ir_attr_floats(const struct ir_op *op, const char *name, int *n);
 void ir_rebuild_uses(struct ir_module *m);
 const struct ir_use *ir_uses(struct ir_module *m, int v, int *n);
 void ir_replace_all_uses(struct ir_module *m, int from, int to); /* incl. graph outputs */
-void ir_compact(struct ir_module *m);   /* drops dead ops; indices of ops change */
-int ir_toposort(struct ir_module *m);   /* -1 and an error on a cycle */
+/* Drops dead ops; indices of ops change, and their results are left
+ * detached (kind IR_VALUE_RESULT, def IR_NONE) until ir_prune drops them. */
+void ir_compact(struct ir_module *m);
+/* After ops moved in m->ops (new_of[old] = new index, or IR_NONE for an op
+ * dropped): updates value definitions, the op name table and use lists. */
+void ir_renumber_ops(struct ir_module *m, const int *new_of);
+/* Restores program order (ir/edit.c): drops dead ops, then keeps every op
+ * where it is except that an op needed earlier moves (with what it needs in
+ * turn) to just before its first user; an already ordered module is
+ * unchanged. -1 and an error naming a node on a cycle. */
+int ir_toposort(struct ir_module *m);
 
 /* ---- shapes ------------------------------------------------------------ */
 

@@ -54,7 +54,7 @@ void ir_rebuild_uses(struct ir_module *m)
 const struct ir_use *ir_uses(struct ir_module *m, int v, int *n)
 {
 	*n = m->values[v].nuses;
-	return m->uses + m->values[v].first_use;
+	return *n ? m->uses + m->values[v].first_use : NULL; /* m->uses is NULL without uses */
 }
 
 void ir_replace_all_uses(struct ir_module *m, int from, int to)
@@ -71,8 +71,7 @@ void ir_replace_all_uses(struct ir_module *m, int from, int to)
 	ir_rebuild_uses(m);
 }
 
-/* Renumber op indices after a permutation/removal: new_of[old] = new or -1. */
-static void renumber(struct ir_module *m, const int *new_of)
+void ir_renumber_ops(struct ir_module *m, const int *new_of)
 {
 	for (int v = 0; v < m->nvalues; v++)
 		if (m->values[v].kind == IR_VALUE_RESULT && m->values[v].def != IR_NONE)
@@ -98,62 +97,6 @@ void ir_compact(struct ir_module *m)
 		m->ops[n++] = m->ops[o];
 	}
 	m->nops = n;
-	renumber(m, new_of);
+	ir_renumber_ops(m, new_of);
 	free(new_of);
-}
-
-/* Kahn's algorithm (after dropping dead ops); keeps the existing order among ready ops
- * so an already sorted module is left unchanged. */
-int ir_toposort(struct ir_module *m)
-{
-	ir_compact(m);
-	int n = m->nops, rc = -1;
-	int *pending = calloc((size_t)n + 1, sizeof *pending);
-	int *order = malloc(((size_t)n + 1) * sizeof *order);
-	int *new_of = malloc(((size_t)n + 1) * sizeof *new_of);
-	struct ir_op *sorted = malloc(((size_t)n + 1) * sizeof *sorted);
-	if (!pending || !order || !new_of || !sorted)
-		abort();
-	ir_rebuild_uses(m);
-	for (int o = 0; o < n; o++)
-		for (int k = 0; k < m->ops[o].noperands; k++) {
-			int v = m->ops[o].operands[k];
-			if (v != IR_NONE && m->values[v].kind == IR_VALUE_RESULT)
-				pending[o]++;
-		}
-	int head = 0, tail = 0;
-	for (int o = 0; o < n; o++)
-		if (!pending[o])
-			order[tail++] = o;
-	while (head < tail) {
-		const struct ir_op *op = &m->ops[order[head++]];
-		for (int r = 0; r < op->nresults; r++) {
-			int nu;
-			const struct ir_use *u = ir_uses(m, op->results[r], &nu);
-			for (int i = 0; i < nu; i++)
-				if (--pending[u[i].op] == 0)
-					order[tail++] = u[i].op;
-		}
-	}
-	if (tail < n) {
-		for (int o = 0; o < n; o++)
-			if (pending[o]) {
-				ir_op_error(m, &m->ops[o], "the graph has a cycle through this node");
-				break;
-			}
-		goto done;
-	}
-	for (int i = 0; i < n; i++) {
-		sorted[i] = m->ops[order[i]];
-		new_of[order[i]] = i;
-	}
-	memcpy(m->ops, sorted, (size_t)n * sizeof *sorted);
-	renumber(m, new_of);
-	rc = 0;
-done:
-	free(pending);
-	free(order);
-	free(new_of);
-	free(sorted);
-	return rc;
 }

@@ -19,6 +19,8 @@ static int check_value_defs(struct ir_module *m)
 			return ir_error(m, "verifier: constant '%s' has no data", val->name);
 		if (val->kind != IR_VALUE_RESULT)
 			continue;
+		if (val->def == IR_NONE)
+			continue; /* detached by ir_compact; check_operand_order rejects uses */
 		if (val->def < 0 || val->def >= m->nops)
 			return ir_error(m, "verifier: value '%s' has no defining op", val->name);
 		const struct ir_op *op = &m->ops[val->def];
@@ -46,6 +48,9 @@ static int check_operand_order(struct ir_module *m)
 			const struct ir_value *val = &m->values[v];
 			if (val->kind != IR_VALUE_RESULT)
 				continue;
+			if (val->def == IR_NONE)
+				return ir_op_error(m, op, "verifier: operand '%s' has no defining op",
+						   val->name);
 			if (val->def >= o)
 				return ir_op_error(m, op, "verifier: operand '%s' is used before its definition",
 						   val->name);
@@ -67,7 +72,8 @@ static int check_graph_io(struct ir_module *m)
 		int v = m->outputs[i];
 		if (v < 0 || v >= m->nvalues)
 			return ir_error(m, "verifier: graph output %d is not a value", i);
-		if (m->values[v].kind == IR_VALUE_RESULT && m->ops[m->values[v].def].dead)
+		if (m->values[v].kind == IR_VALUE_RESULT &&
+		    (m->values[v].def == IR_NONE || m->ops[m->values[v].def].dead))
 			return ir_error(m, "verifier: graph output '%s' is defined by a dead op",
 					m->values[v].name);
 	}

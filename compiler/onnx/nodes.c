@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,25 @@ int onnx_const_f32(struct onnx_ctx *c, struct onnx_node *n, const char *suffix, 
 	return k;
 }
 
+/* x as an element of integer type t: truncated toward zero and saturated to
+ * t's range, NaN giving 0, so that a bound beyond the range (a Clip-6 min of
+ * -inf on an integer tensor) means no bound rather than a wrapped one. */
+static int64_t saturate_int(const struct ir_type *t, double x)
+{
+	if (isnan(x))
+		return 0;
+	x = trunc(x);
+	if (!t->is_signed && t->bits == 64) /* storage form: the 64 bits */
+		return x <= 0 ? 0 : x >= 18446744073709551616.0 ? -1 : (int64_t)(uint64_t)x;
+	double lo = t->is_signed ? -ldexp(1.0, t->bits - 1) : 0.0;
+	double hi = ldexp(1.0, t->is_signed ? t->bits - 1 : t->bits) - 1; /* 2^63 when bits is 64 */
+	if (x <= lo)
+		return (int64_t)lo;
+	if (x >= hi)
+		return t->bits == 64 ? INT64_MAX : (int64_t)hi;
+	return (int64_t)x;
+}
+
 int onnx_const_scalar_like(struct onnx_ctx *c, struct onnx_node *n, const char *suffix, int like,
 			   double x)
 {
@@ -295,7 +315,7 @@ int onnx_const_scalar_like(struct onnx_ctx *c, struct onnx_node *n, const char *
 	case IR_ELEM_F32: *(float *)data = (float)x; break;
 	case IR_ELEM_F64: *(double *)data = x; break;
 	case IR_ELEM_BOOL: *(int64_t *)data = x != 0; break;
-	case IR_ELEM_INT: *(int64_t *)data = (int64_t)x; break;
+	case IR_ELEM_INT: *(int64_t *)data = saturate_int(&t, x); break;
 	}
 	return k;
 }

@@ -9,7 +9,9 @@
  * scale, the min/max of sizes / in, and out = round_half_up(in * scale).
  * DepthToSpace moves blocksize^2 channels into a blocksize x blocksize
  * spatial block ([N, C, H, W] -> [N, C/b^2, H*b, W*b]); SpaceToDepth is its
- * inverse. All three are channels-first only.
+ * inverse. Both also come channels-last (op->layout == IR_LAYOUT_NHWC,
+ * [N, H, W, C] -> [N, H*b, W*b, C/b^2]), as the channels-last pass makes them;
+ * Resize has no layout (its scales and sizes name every axis).
  */
 #include "common.h"
 
@@ -125,12 +127,10 @@ int shape_resize(struct ir_module *m, struct ir_op *op)
 	return shape_set(m, op, 0, &out);
 }
 
-/* blocksize, and the input checked to be a channels-first 4-D tensor. */
+/* blocksize, and the input checked to be a 4-D tensor. */
 static int block_size(struct ir_module *m, const struct ir_op *op, int64_t *b)
 {
 	const struct ir_type *x = ir_operand_type(m, op, 0);
-	if (op->layout == IR_LAYOUT_NHWC)
-		return ir_op_error(m, op, "channels-last layout is not supported");
 	if (x->rank != 4)
 		return ir_op_error(m, op, "input must have rank 4, got %d", x->rank);
 	const struct ir_attr *a = ir_attr_find(op, "blocksize");
@@ -151,12 +151,13 @@ int shape_depth_to_space(struct ir_module *m, struct ir_op *op)
 	    shape_attr_choice(m, op, "mode", d2s_modes) < 0 || shape_mul(m, op, b, b, &area) < 0)
 		return -1;
 	struct ir_type out = *ir_operand_type(m, op, 0);
-	if (out.dims[1] % area)
+	int c = shape_channel_axis(op, 4), h = shape_first_spatial(op), w = h + 1;
+	if (out.dims[c] % area)
 		return ir_op_error(m, op, "%" PRId64 " channels are not divisible by blocksize^2 = %"
-				   PRId64, out.dims[1], area);
-	out.dims[1] /= area;
-	if (shape_mul(m, op, out.dims[2], b, &out.dims[2]) < 0 ||
-	    shape_mul(m, op, out.dims[3], b, &out.dims[3]) < 0)
+				   PRId64, out.dims[c], area);
+	out.dims[c] /= area;
+	if (shape_mul(m, op, out.dims[h], b, &out.dims[h]) < 0 ||
+	    shape_mul(m, op, out.dims[w], b, &out.dims[w]) < 0)
 		return -1;
 	return shape_set(m, op, 0, &out);
 }
@@ -168,10 +169,11 @@ int shape_space_to_depth(struct ir_module *m, struct ir_op *op)
 	if (shape_begin(m, op) < 0 || block_size(m, op, &b) < 0 || shape_mul(m, op, b, b, &area) < 0)
 		return -1;
 	struct ir_type out = *ir_operand_type(m, op, 0);
-	if (out.dims[2] % b || out.dims[3] % b)
+	int c = shape_channel_axis(op, 4), h = shape_first_spatial(op), w = h + 1;
+	if (out.dims[h] % b || out.dims[w] % b)
 		return ir_op_error(m, op, "spatial size %" PRId64 "x%" PRId64 " is not divisible by "
-				   "blocksize %" PRId64, out.dims[2], out.dims[3], b);
-	out.dims[2] /= b;
-	out.dims[3] /= b;
-	return shape_mul(m, op, out.dims[1], area, &out.dims[1]) < 0 ? -1 : shape_set(m, op, 0, &out);
+				   "blocksize %" PRId64, out.dims[h], out.dims[w], b);
+	out.dims[h] /= b;
+	out.dims[w] /= b;
+	return shape_mul(m, op, out.dims[c], area, &out.dims[c]) < 0 ? -1 : shape_set(m, op, 0, &out);
 }
