@@ -38,12 +38,18 @@ enum ir_elem {
 	IR_ELEM_INT, /* any width 1..64, signed or unsigned */
 };
 
+/* ---- quantized integer types (ir/quant.h) ---- */
+struct ir_quant;
+
 struct ir_type {
 	enum ir_elem elem;
 	uint8_t bits;      /* IR_ELEM_INT: 1..64; otherwise 32, 64 or 1 */
 	bool is_signed;    /* IR_ELEM_INT only */
 	uint8_t rank;
 	int64_t dims[IR_MAX_RANK];
+	/* IR_ELEM_INT only: real = scale * (q - zero_point), see ir/quant.h;
+	 * NULL for a plain integer. In the module's arena, compared by value. */
+	const struct ir_quant *quant;
 };
 
 enum ir_layout {
@@ -122,6 +128,7 @@ enum {
 	OPF_BOOL_RESULT = 1 << 1,
 	OPF_QONNX = 1 << 2,
 	OPF_FLOAT = 1 << 3,
+	OPF_INTERNAL = 1 << 4,
 };
 
 struct ir_opinfo {

@@ -1,5 +1,6 @@
 /* types.c: element types and tensor types of the IR (see ir.h). */
 #include "ir.h"
+#include "quant.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,7 @@ bool ir_type_same_elem(const struct ir_type *a, const struct ir_type *b)
 
 bool ir_type_equal(const struct ir_type *a, const struct ir_type *b)
 {
-	if (!ir_type_same_elem(a, b) || a->rank != b->rank)
+	if (!ir_type_same_elem(a, b) || a->rank != b->rank || !ir_quant_equal(a->quant, b->quant))
 		return false;
 	for (int i = 0; i < a->rank; i++)
 		if (a->dims[i] != b->dims[i])
@@ -68,14 +69,19 @@ const char *ir_elem_str(const struct ir_type *t, char *buf, size_t len)
 	case IR_ELEM_F32: snprintf(buf, len, "f32"); break;
 	case IR_ELEM_F64: snprintf(buf, len, "f64"); break;
 	case IR_ELEM_BOOL: snprintf(buf, len, "bool"); break;
-	case IR_ELEM_INT: snprintf(buf, len, "%c%d", t->is_signed ? 'i' : 'u', t->bits); break;
+	case IR_ELEM_INT: {
+		int n = snprintf(buf, len, "%c%d", t->is_signed ? 'i' : 'u', t->bits);
+		if (t->quant && n >= 0 && (size_t)n < len)
+			ir_quant_str(t->quant, buf + n, len - (size_t)n);
+		break;
+	}
 	}
 	return buf;
 }
 
 char *ir_type_str(const struct ir_type *t, char *buf, size_t len)
 {
-	char elem[16];
+	char elem[80];
 	size_t n = (size_t)snprintf(buf, len, "%s[", ir_elem_str(t, elem, sizeof elem));
 	for (int i = 0; i < t->rank && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? "," : "", (long long)t->dims[i]);

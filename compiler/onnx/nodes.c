@@ -121,7 +121,7 @@ static const struct rule *find_rule(const Onnx__NodeProto *node, struct rule *tm
 	if (d != ONNX_DOMAIN_ONNX)
 		return NULL;
 	for (int code = 0; code < IR_OP_COUNT; code++) {
-		if ((ir_opinfo[code].flags & OPF_QONNX) || strcmp(ir_opinfo[code].name, type))
+		if ((ir_opinfo[code].flags & (OPF_QONNX | OPF_INTERNAL)) || strcmp(ir_opinfo[code].name, type))
 			continue;
 		*tmp = (struct rule){STD, ir_opinfo[code].name, (enum ir_opcode)code, 0, onnx_import_plain};
 		return tmp;

@@ -28,6 +28,8 @@ static const struct pass passes[] = {
 	{"channels-last", pass_channels_last,
 	 "convolutions, pools and the ops between them to channels-last\n"
 	 "(NHWC), with Transposes only where the layout must change"},
+	{"promote-f64", pass_promote_f64, "every f32 tensor to f64 (the float64 oracle)"},
+	{"lower-integer", pass_lower_integer, "quantizers to integer Quantize/Dequantize, MatMul on integers,\nmonotone chains to MultiThreshold"},
 };
 
 enum { NPASSES = sizeof passes / sizeof passes[0], MAX_NAME = 64 };

@@ -6,8 +6,19 @@
  * Y[M, N] = alpha * A'[M, K] * B'[K, N] + beta * C, with C broadcast to [M, N]
  * unidirectionally. Operands share one numeric element type, which the result
  * takes.
+ *
+ * Integer MatMul (both operands IR_ELEM_INT, widths may differ) gives a signed
+ * accumulator just wide enough never to overflow: with A's values in [alo,
+ * ahi] (its type's range) and B's elements known, column n's sums lie in
+ * [sum_k min(b*alo, b*ahi), sum_k max(b*alo, b*ahi)]; with B unknown, the bound
+ * is K * max|A| * max|B|. When A is quantized per tensor and B per tensor or
+ * per column (its last axis), both with zero points 0, the accumulator is
+ * quantized with scale sA * sB (per column of the result).
  */
 #include "common.h"
+#include "ir/quant.h"
+
+#include <math.h>
 
 #include <inttypes.h>
 
@@ -33,9 +44,79 @@ static int mismatch(struct ir_module *m, const struct ir_op *op, const struct ir
 			   ir_type_str(a, sa, sizeof sa), ir_type_str(b, sb, sizeof sb));
 }
 
+static bool both_int(struct ir_module *m, const struct ir_op *op)
+{
+	return ir_operand_type(m, op, 0)->elem == IR_ELEM_INT &&
+	       ir_operand_type(m, op, 1)->elem == IR_ELEM_INT;
+}
+
+static long double absmax(int64_t lo, int64_t hi)
+{
+	return fmaxl(fabsl((long double)lo), fabsl((long double)hi));
+}
+
+/* [lo, hi] of the integer sums of products A x B, from A's type and, when
+ * known, B's elements. */
+static void accum_bounds(struct ir_module *m, const struct ir_op *op, long double *lo,
+			 long double *hi)
+{
+	const struct ir_type *a = ir_operand_type(m, op, 0), *b = ir_operand_type(m, op, 1);
+	int64_t alo, ahi, blo, bhi;
+	ir_int_range(a, &alo, &ahi);
+	ir_int_range(b, &blo, &bhi);
+	int64_t inner = a->dims[a->rank - 1];
+	const int64_t *w = ir_known_data(m, op->operands[1]);
+	if (!w) {
+		*hi = (long double)inner * absmax(alo, ahi) * absmax(blo, bhi);
+		*lo = -*hi;
+		return;
+	}
+	int64_t cols = b->rank >= 2 ? b->dims[b->rank - 1] : 1, n = ir_type_numel(b);
+	*lo = *hi = 0;
+	for (int64_t base = 0; base < n; base += inner * cols)
+		for (int64_t c = 0; c < cols; c++) {
+			long double l = 0, h = 0;
+			for (int64_t k = 0; k < inner; k++) {
+				long double x = (long double)w[base + k * cols + c];
+				long double p = x * (long double)alo, q = x * (long double)ahi;
+				l += fminl(p, q);
+				h += fmaxl(p, q);
+			}
+			*lo = fminl(*lo, l);
+			*hi = fmaxl(*hi, h);
+		}
+}
+
+/* The accumulator's quantization, or NULL (see the header comment). */
+static const struct ir_quant *accum_quant(struct ir_module *m, const struct ir_type *a,
+					  const struct ir_type *b, int out_rank)
+{
+	const struct ir_quant *qa = a->quant, *qb = b->quant;
+	if (!qa || !qb || qa->n != 1 || !ir_quant_zero_free(qa) || !ir_quant_zero_free(qb))
+		return NULL;
+	if (qb->n != 1 && (b->rank < 2 || qb->axis != b->rank - 1))
+		return NULL;
+	double *s = arena_alloc(&m->arena, (size_t)qb->n * sizeof *s);
+	for (int64_t c = 0; c < qb->n; c++)
+		s[c] = qa->scale[0] * qb->scale[c];
+	return ir_quant_new(&m->arena, qb->n == 1 ? -1 : out_rank - 1, qb->n, s, NULL);
+}
+
+static int int_accumulator(struct ir_module *m, struct ir_op *op, struct ir_type *out)
+{
+	long double lo, hi;
+	accum_bounds(m, op, &lo, &hi);
+	const long double limit = 9.2e18L;
+	int bits = lo < -limit || hi > limit ? 64 : ir_signed_bits_for((int64_t)lo, (int64_t)hi);
+	struct ir_type t = ir_type_int(bits, true, out->rank, out->dims);
+	t.quant = accum_quant(m, ir_operand_type(m, op, 0), ir_operand_type(m, op, 1), out->rank);
+	*out = t;
+	return 0;
+}
+
 int shape_matmul(struct ir_module *m, struct ir_op *op)
 {
-	if (shape_begin(m, op) < 0 || same_numeric(m, op) < 0)
+	if (shape_begin(m, op) < 0 || (!both_int(m, op) && same_numeric(m, op) < 0))
 		return -1;
 	const struct ir_type *a = ir_operand_type(m, op, 0), *b = ir_operand_type(m, op, 1);
 	if (a->rank == 0 || b->rank == 0)
@@ -60,6 +141,8 @@ int shape_matmul(struct ir_module *m, struct ir_op *op)
 		out.dims[out.rank++] = rows;
 	if (b->rank >= 2)
 		out.dims[out.rank++] = cols;
+	if (both_int(m, op) && int_accumulator(m, op, &out) < 0)
+		return -1;
 	return shape_set(m, op, 0, &out);
 }
 
