@@ -34,6 +34,8 @@ void cli_usage(FILE *out)
 	      "  --passes=LIST       run these passes (comma-separated, or none) instead of the\n"
 	      "                      default pipeline; with run, interpret the IR after them\n"
 	      "  --print-after=PASS  print the IR to standard error after PASS (comma list)\n"
+	      "  --io-layout=nhwc    channels-last graph inputs and outputs too (default nchw:\n"
+	      "                      they keep the model's layout)\n"
 	      "  --print-after-all   print the IR to standard error after every pass\n"
 	      "  --verify-each       verify the IR after every pass (also done with -v)\n"
 	      "  --help, --version\n"
@@ -134,6 +136,11 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 		opt->verify_each = true;
 	else if ((v = option_value(argc, argv, i, "-o", &missing)))
 		opt->output = v;
+	else if ((v = option_value(argc, argv, i, "--io-layout", &missing))) {
+		if (strcmp(v, "nchw") && strcmp(v, "nhwc"))
+			FAIL("--io-layout must be nchw or nhwc, got '%s'", v);
+		opt->io_channels_last = !strcmp(v, "nhwc");
+	}
 	else if ((v = option_value(argc, argv, i, "--emit", &missing))) {
 		if (strcmp(v, "ir"))
 			FAIL("unknown --emit kind '%s' (known: ir)", v);

@@ -26,6 +26,7 @@ struct cli_options {
 	const char *print_after;      /* --print-after: comma list of passes */
 	bool print_after_all;         /* --print-after-all */
 	bool verify_each;             /* --verify-each */
+	bool io_channels_last;        /* --io-layout=nhwc */
 	const char *inputs[CLI_MAX_FILES];
 	int ninputs;
 	const char *outputs[CLI_MAX_FILES];

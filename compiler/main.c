@@ -45,6 +45,7 @@ static int run_passes(struct ir_module *m, const struct cli_options *opt)
 	};
 	if (opt->command == CLI_RUN && !opt->passes)
 		po.passes = "none";
+	m->io_channels_last = opt->io_channels_last;
 	if (pipeline_run(m, &po) < 0) {
 		driver_error(opt->model, "%s", m->error);
 		return -1;

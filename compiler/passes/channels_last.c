@@ -27,14 +27,17 @@
  *
  * Requires: a verified module. Works without cleanup (Gemm is handled,
  * BatchNormalization moves channels-last), better after it (constant
- * Shape -> Reshape chains folded, so Flatten idioms are recognized).
+ * Shape -> Reshape chains folded, so Flatten idioms are recognized); meant
+ * to run before lower-integer (ops on quantized integer types are left as
+ * they are).
  * Guarantees: a verified module computing the same outputs, with the same
  * graph inputs and outputs, names and (unless io_channels_last) types; no op
  * of the channels-last domain is changed; no change at all without one of the
  * ops above in NCHW. Results are the same bit for bit (the interpreter's
- * kernels sum in the same order in both layouts), except possibly the last
- * bit of a float MatMul whose weight rows were permuted (it sums in double in
- * another order) and of a linear or cubic Resize.
+ * convolutions and pools sum in the same order in both layouts), except
+ * possibly the last bits of float sums whose order follows the memory order:
+ * a ReduceSum/ReduceMean over permuted axes, a MatMul whose weight rows were
+ * permuted, a linear or cubic Resize.
  * Invalidates: op and value indices (the module is compacted and pruned).
  */
 #include "channels_last.h"
@@ -45,7 +48,7 @@
 static bool is_anchor(struct ir_module *m, const struct ir_op *op)
 {
 	if (op->dead || op->layout != IR_LAYOUT_NONE || op->noperands < 1 ||
-	    op->operands[0] == IR_NONE)
+	    op->operands[0] == IR_NONE || !chl_plain_types(m, op))
 		return false;
 	int r = m->values[op->operands[0]].type.rank;
 	switch (op->code) {
@@ -73,7 +76,7 @@ static int wrap(struct ir_module *m, int o)
 {
 	struct chl_saved saved;
 	int x = m->ops[o].operands[0], r = m->values[x].type.rank, y = m->ops[o].results[0];
-	struct perm nhwc = perm_to_nhwc(r), nchw = perm_to_nchw(r);
+	struct chl_perm nhwc = chl_perm_to_nhwc(r), nchw = chl_perm_to_nchw(r);
 	struct ir_type want = m->values[y].type;
 	bool had_error = m->error[0] != 0;
 	int n = m->ops[o].noperands, nresults = m->ops[o].nresults;
@@ -124,21 +127,21 @@ static int wrap_all(struct ir_module *m)
 static void input_channels_last(struct ir_module *m, int v)
 {
 	int n, r = m->values[v].type.rank;
-	struct perm nhwc = perm_to_nhwc(r);
+	struct chl_perm nhwc = chl_perm_to_nhwc(r);
 	const struct ir_use *u = ir_uses(m, v, &n);
 	if (r < 3 || r > 5 || n == 0 || chl_is_output(m, v))
 		return;
 	for (int i = 0; i < n; i++) {
-		struct perm p;
+		struct chl_perm p;
 		const struct ir_op *op = &m->ops[u[i].op];
-		if (op->code != IR_OP_Transpose || !perm_of_transpose(op, r, &p) ||
-		    !perm_equal(&p, &nhwc) || chl_is_output(m, op->results[0]))
+		if (op->code != IR_OP_Transpose || !chl_perm_of_transpose(op, r, &p) ||
+		    !chl_perm_equal(&p, &nhwc) || chl_is_output(m, op->results[0]))
 			return;
 	}
 	int *users = arena_alloc(&m->arena, (size_t)n * sizeof *users + 1);
 	for (int i = 0; i < n; i++)
 		users[i] = u[i].op;
-	m->values[v].type = perm_type(&m->values[v].type, &nhwc);
+	m->values[v].type = chl_perm_type(&m->values[v].type, &nhwc);
 	for (int i = 0; i < n; i++) {
 		m->ops[users[i]].dead = true;
 		ir_replace_all_uses(m, m->ops[users[i]].results[0], v);
@@ -149,12 +152,12 @@ static void input_channels_last(struct ir_module *m, int v)
 static void output_channels_last(struct ir_module *m, int i)
 {
 	int y = m->outputs[i], t = chl_def(m, y), x;
-	struct perm p;
+	struct chl_perm p;
 	if (t == IR_NONE || m->values[y].nuses > 0 || !chl_transpose_of(m, y, &x, &p))
 		return;
-	struct perm nchw = perm_to_nchw(p.rank);
+	struct chl_perm nchw = chl_perm_to_nchw(p.rank);
 	int def = chl_def(m, x);
-	if (p.rank < 3 || p.rank > 5 || !perm_equal(&p, &nchw) || def == IR_NONE ||
+	if (p.rank < 3 || p.rank > 5 || !chl_perm_equal(&p, &nchw) || def == IR_NONE ||
 	    chl_is_output(m, x))
 		return;
 	for (int j = 0; j < m->noutputs; j++)
@@ -211,10 +214,10 @@ static int trivial_transposes(struct ir_module *m)
 	for (int o = 0; o < m->nops; o++) {
 		const struct ir_op *op = &m->ops[o];
 		int x = op->operands[0], y = op->results[0], n;
-		struct perm p;
+		struct chl_perm p;
 		if (op->dead || op->code != IR_OP_Transpose ||
-		    !perm_of_transpose(op, m->values[x].type.rank, &p) ||
-		    !perm_is_trivial(&m->values[x].type, &p))
+		    !chl_perm_of_transpose(op, m->values[x].type.rank, &p) ||
+		    !chl_perm_is_trivial(&m->values[x].type, &p))
 			continue;
 		const struct ir_use *u = ir_uses(m, y, &n);
 		for (int i = 0; i < n; i++) {

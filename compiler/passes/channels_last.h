@@ -25,31 +25,31 @@
 
 #include "ir/ir.h"
 
-struct perm {
+struct chl_perm {
 	int rank;
 	int p[IR_MAX_RANK];
 };
 
 /* ---- perm.c ----------------------------------------------------------------- */
 
-struct perm perm_identity(int rank);
-struct perm perm_to_nhwc(int rank); /* [0, 2, ..., r-1, 1]: NCHW data -> NHWC */
-struct perm perm_to_nchw(int rank); /* [0, r-1, 1, ..., r-2]: NHWC data -> NCHW */
-bool perm_is_identity(const struct perm *p);
-bool perm_equal(const struct perm *a, const struct perm *b);
-struct perm perm_inverse(const struct perm *p);
-/* Transpose(Transpose(x, first), second) == Transpose(x, perm_then(first, second)). */
-struct perm perm_then(const struct perm *first, const struct perm *second);
+struct chl_perm chl_perm_identity(int rank);
+struct chl_perm chl_perm_to_nhwc(int rank); /* [0, 2, ..., r-1, 1]: NCHW data -> NHWC */
+struct chl_perm chl_perm_to_nchw(int rank); /* [0, r-1, 1, ..., r-2]: NHWC data -> NCHW */
+bool chl_perm_is_identity(const struct chl_perm *p);
+bool chl_perm_equal(const struct chl_perm *a, const struct chl_perm *b);
+struct chl_perm chl_perm_inverse(const struct chl_perm *p);
+/* Transpose(Transpose(x, first), second) == Transpose(x, chl_perm_then(first, second)). */
+struct chl_perm chl_perm_then(const struct chl_perm *first, const struct chl_perm *second);
 /* The perm of Transpose op for an operand of rank rank (ONNX default: reversed);
  * false when the attribute is not a permutation of 0..rank-1. */
-bool perm_of_transpose(const struct ir_op *op, int rank, struct perm *out);
+bool chl_perm_of_transpose(const struct ir_op *op, int rank, struct chl_perm *out);
 /* The type of Transpose(x, p) for x of type t (p->rank == t->rank). */
-struct ir_type perm_type(const struct ir_type *t, const struct perm *p);
+struct ir_type chl_perm_type(const struct ir_type *t, const struct chl_perm *p);
 /* True when Transpose(x, p) only moves dims of size 1 (or of size 0), so the
  * elements keep their order: a Reshape, not a data movement. */
-bool perm_is_trivial(const struct ir_type *t, const struct perm *p);
+bool chl_perm_is_trivial(const struct ir_type *t, const struct chl_perm *p);
 /* dst = the elements of Transpose(src, p), src of type t, in storage form. */
-void perm_data(const struct ir_type *t, const void *src, const struct perm *p, void *dst);
+void chl_perm_data(const struct ir_type *t, const void *src, const struct chl_perm *p, void *dst);
 
 /* ---- transpose_build.c ------------------------------------------------------ */
 
@@ -58,19 +58,19 @@ void perm_data(const struct ir_type *t, const void *src, const struct perm *p, v
  * else CHL_COST_TRANSPOSE; so that sums compare transposes first, then
  * reshapes. */
 enum { CHL_COST_TRIVIAL = 1, CHL_COST_TRANSPOSE = 1 << 12 };
-int chl_cost(const struct ir_type *t, const struct perm *p);
+int chl_cost(const struct ir_type *t, const struct chl_perm *p);
 bool chl_is_output(struct ir_module *m, int v);
 /* The live op defining v, or IR_NONE (inputs, constants). */
 int chl_def(struct ir_module *m, int v);
 /* v is the result of a live Transpose; its operand and perm in *src, *p. */
-bool chl_transpose_of(struct ir_module *m, int v, int *src, struct perm *p);
+bool chl_transpose_of(struct ir_module *m, int v, int *src, struct chl_perm *p);
 /* A new constant holding Transpose(c, p) of constant c. */
-int chl_const_transposed(struct ir_module *m, int c, const struct perm *p);
+int chl_const_transposed(struct ir_module *m, int c, const struct chl_perm *p);
 /* For a constant c broadcast against a result of rank r, the constant c'
  * that broadcasts the same way against Transpose(result, q): c is padded with
  * leading 1s to rank r, transposed by q, and keeps c's rank when the leading
  * dims allow it. c itself when it has one element. */
-int chl_const_for(struct ir_module *m, int c, const struct perm *q);
+int chl_const_for(struct ir_module *m, int c, const struct chl_perm *q);
 /* A new int64 constant [n] named after base. */
 int chl_const_ints(struct ir_module *m, const char *base, int n, const int64_t *vals);
 /* v is computed from constants only through element-wise ops and Transposes
@@ -78,29 +78,29 @@ int chl_const_ints(struct ir_module *m, const char *base, int n, const int64_t *
 bool chl_const_rooted(struct ir_module *m, int v);
 /* Transpose(v, p) for constant-rooted v, as new constants (and clones of the
  * element-wise ops on them); -1 after an error. */
-int chl_fold_rooted(struct ir_module *m, int v, const struct perm *p);
+int chl_fold_rooted(struct ir_module *m, int v, const struct chl_perm *p);
 /* A clone of single-result op o (attributes, layout) on the given operands,
- * its result named after o's with suffix; the result value, or -1 after an
+ * its result named after o's with "_" tag; the result value, or -1 after an
  * error from shape inference. */
-int chl_clone_op(struct ir_module *m, int o, const int *operands, const char *suffix);
+int chl_clone_op(struct ir_module *m, int o, const int *operands, const char *tag);
 /* What chl_form(v, p) would add: 0, or the chl_cost of a new Transpose. */
-int chl_form_cost(struct ir_module *m, int v, const struct perm *p);
+int chl_form_cost(struct ir_module *m, int v, const struct chl_perm *p);
 /* A value equal to Transpose(v, p): v itself for the identity or a single
  * element, a composition with the Transpose defining v, an existing Transpose
  * of v by p, constants folded (also through element-wise ops on constants),
  * else a new Transpose. -1 after an error. */
-int chl_form(struct ir_module *m, int v, const struct perm *p);
+int chl_form(struct ir_module *m, int v, const struct chl_perm *p);
 /* The same without folding constants: a Transpose is made instead, which the
  * rules fold once equal ones are merged (a weight shared by two ops is
  * permuted once). */
-int chl_form_deferred(struct ir_module *m, int v, const struct perm *p);
+int chl_form_deferred(struct ir_module *m, int v, const struct chl_perm *p);
 /* A new Transpose(v, p) op, typed; its index, or -1 (error restored, op
  * killed) when inference rejects it. */
-int chl_new_transpose(struct ir_module *m, int v, const struct perm *p);
+int chl_new_transpose(struct ir_module *m, int v, const struct chl_perm *p);
 /* Gives op o a new value as result k and makes a new Transpose of it by p
  * define the old value (keeping its name and uses). Returns the Transpose's
  * index; types are left for the caller to infer. */
-int chl_split_result(struct ir_module *m, int o, int k, const struct perm *p);
+int chl_split_result(struct ir_module *m, int o, int k, const struct chl_perm *p);
 /* Undoes chl_split_result. */
 void chl_unsplit_result(struct ir_module *m, int o, int k, int t);
 
@@ -136,19 +136,22 @@ enum chl_move {
 };
 
 enum chl_move chl_move_kind(const struct ir_op *op);
+/* No operand or result of op has a quantized integer type (ir/quant.h). */
+bool chl_plain_types(struct ir_module *m, const struct ir_op *op);
 /* Operand k of op moves with the tensor (rather than being a parameter). */
 bool chl_is_activation(const struct ir_op *op, int k);
 /* Whether op o can be rewritten to work on its activations' axes renamed by
  * map (old axis a becomes axis map[a]), map over the rank of operand 0. */
-bool chl_can_move(struct ir_module *m, int o, const struct perm *map);
+bool chl_can_move(struct ir_module *m, int o, const struct chl_perm *map);
 /* The perm relating result k after the move to before it: result_before ==
  * Transpose(result_after, perm). map itself for most ops; Reduce without
  * keepdims drops the reduced axes from it. */
-struct perm chl_moved_result_perm(struct ir_module *m, int o, int k, const struct perm *map);
+struct chl_perm chl_moved_result_perm(struct ir_module *m, int o, int k,
+				      const struct chl_perm *map);
 /* Rewrites op o in place for map: activation operand k becomes acts[k]
  * (already transposed by the caller), parameters and attributes follow the
  * axes. Result types are left for the caller to infer. -1 after an error. */
-int chl_move_op(struct ir_module *m, int o, const struct perm *map, const int *acts);
+int chl_move_op(struct ir_module *m, int o, const struct chl_perm *map, const int *acts);
 
 /* ---- transpose_sinking.c ---------------------------------------------------- */
 

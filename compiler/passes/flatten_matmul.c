@@ -21,7 +21,7 @@
 
 enum { MAX_DEPTH = 16 };
 
-static bool fixes_prefix(const struct perm *p, int a)
+static bool fixes_prefix(const struct chl_perm *p, int a)
 {
 	for (int k = 0; k < a; k++)
 		if (p->p[k] != k)
@@ -32,7 +32,7 @@ static bool fixes_prefix(const struct perm *p, int a)
 /* The flattening axis a of op f on logical (Transpose-d) input type t with
  * 2-D result out: out = [prod(t[0:a]), prod(t[a:])] and p fixes t[0:a]; -1
  * if there is none. */
-static int split_point(const struct ir_op *f, const struct ir_type *t, const struct perm *p,
+static int split_point(const struct ir_op *f, const struct ir_type *t, const struct chl_perm *p,
 		       const struct ir_type *out)
 {
 	int r = t->rank;
@@ -58,7 +58,9 @@ static int split_point(const struct ir_op *f, const struct ir_type *t, const str
 static bool gather_ok(struct ir_module *m, int v, int axis, int depth)
 {
 	int src;
-	struct perm r;
+	struct chl_perm r;
+	if (m->values[v].type.quant)
+		return false;
 	if (m->values[v].kind == IR_VALUE_CONST)
 		return true;
 	if (depth > MAX_DEPTH)
@@ -108,7 +110,7 @@ static int gathered_const(struct ir_module *m, int c, int axis, const int64_t *i
 static int gather_value(struct ir_module *m, int v, int axis, const int64_t *idx)
 {
 	int src;
-	struct perm r;
+	struct chl_perm r;
 	if (m->values[v].kind == IR_VALUE_CONST)
 		return gathered_const(m, v, axis, idx);
 	if (chl_transpose_of(m, v, &src, &r)) {
@@ -217,10 +219,10 @@ static int rewrite_cols(struct ir_module *m, int v, const int64_t *idx, int64_t 
 
 /* idx for x (physical) and p, flattened from axis a: column j of Flatten(x)
  * is column idx[j] of Flatten(Transpose(x, p)). */
-static int64_t *column_map(struct ir_module *m, const struct ir_type *x, const struct perm *p,
+static int64_t *column_map(struct ir_module *m, const struct ir_type *x, const struct chl_perm *p,
 			   int a, int64_t *ncols)
 {
-	struct perm inner = {.rank = p->rank - a};
+	struct chl_perm inner = {.rank = p->rank - a};
 	int64_t dims[IR_MAX_RANK];
 	for (int k = a; k < p->rank; k++) {
 		inner.p[k - a] = p->p[k] - a;
@@ -232,8 +234,8 @@ static int64_t *column_map(struct ir_module *m, const struct ir_type *x, const s
 	int64_t *idx = arena_alloc(&m->arena, (size_t)*ncols * sizeof *idx + 1);
 	for (int64_t j = 0; j < *ncols; j++)
 		iota[j] = j;
-	struct perm back = perm_inverse(&inner);
-	perm_data(&logical, iota, &back, idx);
+	struct chl_perm back = chl_perm_inverse(&inner);
+	chl_perm_data(&logical, iota, &back, idx);
 	return idx;
 }
 
@@ -242,8 +244,9 @@ static int64_t *column_map(struct ir_module *m, const struct ir_type *x, const s
 static int flatten(struct ir_module *m, int f)
 {
 	int t = m->ops[f].operands[0], y = m->ops[f].results[0], x;
-	struct perm p;
-	if (!chl_transpose_of(m, t, &x, &p) || perm_is_trivial(&m->values[x].type, &p))
+	struct chl_perm p;
+	if (!chl_transpose_of(m, t, &x, &p) || chl_perm_is_trivial(&m->values[x].type, &p) ||
+	    !chl_plain_types(m, &m->ops[f]))
 		return 0;
 	int a = split_point(&m->ops[f], &m->values[t].type, &p, &m->values[y].type);
 	if (a < 0 || !cols_ok(m, y, 0))

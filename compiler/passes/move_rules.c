@@ -18,7 +18,9 @@
  *     map takes the channel axis 1 last and keeps the batch first: they
  *     become channels-last (op->layout).
  * Parameters that name axes must be constants; an op whose parameters are
- * computed at run time does not move.
+ * computed at run time does not move, nor one on quantized integer types
+ * (ir/quant.h: their per-channel axis would have to follow; the pass is
+ * meant to run before integer lowering).
  */
 #include "channels_last.h"
 
@@ -128,11 +130,23 @@ static bool resize_ok(struct ir_module *m, const struct ir_op *op, int r)
 	       (sizes == 0 || sizes == r);
 }
 
-bool chl_can_move(struct ir_module *m, int o, const struct perm *map)
+bool chl_plain_types(struct ir_module *m, const struct ir_op *op)
+{
+	for (int k = 0; k < op->noperands; k++)
+		if (op->operands[k] != IR_NONE && m->values[op->operands[k]].type.quant)
+			return false;
+	for (int k = 0; k < op->nresults; k++)
+		if (m->values[op->results[k]].type.quant)
+			return false;
+	return true;
+}
+
+bool chl_can_move(struct ir_module *m, int o, const struct chl_perm *map)
 {
 	const struct ir_op *op = &m->ops[o];
 	int r = map->rank;
-	if (op->dead || op->noperands < 1 || op->operands[0] == IR_NONE || op_rank(m, op) != r)
+	if (op->dead || op->noperands < 1 || op->operands[0] == IR_NONE || op_rank(m, op) != r ||
+	    !chl_plain_types(m, op))
 		return false;
 	switch (chl_move_kind(op)) {
 	case MOVE_NONE: return false;
@@ -171,7 +185,7 @@ static void reduced_axes(struct ir_module *m, const struct ir_op *op, int r, boo
 	}
 }
 
-struct perm chl_moved_result_perm(struct ir_module *m, int o, int k, const struct perm *map)
+struct chl_perm chl_moved_result_perm(struct ir_module *m, int o, int k, const struct chl_perm *map)
 {
 	(void)k;
 	const struct ir_op *op = &m->ops[o];
@@ -181,7 +195,7 @@ struct perm chl_moved_result_perm(struct ir_module *m, int o, int k, const struc
 	int r = map->rank, kept = 0, where[IR_MAX_RANK];
 	reduced_axes(m, op, r, reduced);
 	/* a kept axis a lands at map[a] before the reduced axes are dropped */
-	struct perm out = {.rank = 0};
+	struct chl_perm out = {.rank = 0};
 	for (int a = 0; a < r; a++)
 		if (!reduced[a])
 			where[kept++] = map->p[a];
@@ -199,7 +213,7 @@ struct perm chl_moved_result_perm(struct ir_module *m, int o, int k, const struc
 
 /* A copy of constant vector c with element i moved to map[i] (and, with
  * pairs, element r + i to r + map[i]: begins then ends). */
-static int remap_vector(struct ir_module *m, int c, const struct perm *map, bool pairs)
+static int remap_vector(struct ir_module *m, int c, const struct chl_perm *map, bool pairs)
 {
 	struct ir_type t = m->values[c].type;
 	size_t esz = ir_storage_size(t.elem);
@@ -218,7 +232,7 @@ static int remap_vector(struct ir_module *m, int c, const struct perm *map, bool
 }
 
 /* A copy of constant axes operand c with every axis a replaced by map[a]. */
-static int remap_axes(struct ir_module *m, int c, const struct perm *map)
+static int remap_axes(struct ir_module *m, int c, const struct chl_perm *map)
 {
 	const struct ir_value *val = &m->values[c];
 	int n = (int)ir_type_numel(&val->type), r = map->rank;
@@ -229,11 +243,12 @@ static int remap_axes(struct ir_module *m, int c, const struct perm *map)
 		int64_t a = ((const int64_t *)val->data)[i];
 		axes[i] = map->p[a < 0 ? a + r : a];
 	}
-	int v = ir_add_const(m, arena_printf(&m->arena, "%s_cl", val->name), &m->values[c].type, axes);
-	return v;
+	struct ir_type t = val->type; /* ir_add_const may move m->values */
+	return ir_add_const(m, arena_printf(&m->arena, "%s_cl", val->name), &t, axes);
 }
 
-static void remap_attr_axes(struct ir_module *m, int o, const char *name, const struct perm *map)
+static void remap_attr_axes(struct ir_module *m, int o, const char *name,
+			    const struct chl_perm *map)
 {
 	const struct ir_attr *a = ir_attr_find(&m->ops[o], name);
 	int r = map->rank;
@@ -251,7 +266,7 @@ static void remap_attr_axes(struct ir_module *m, int o, const char *name, const 
 }
 
 /* The parameter operands of op o, in operands[], for map. */
-static int move_params(struct ir_module *m, int o, const struct perm *map, int *operands)
+static int move_params(struct ir_module *m, int o, const struct chl_perm *map, int *operands)
 {
 	const struct ir_op *op = &m->ops[o];
 	int r = map->rank;
@@ -287,7 +302,7 @@ static int move_params(struct ir_module *m, int o, const struct perm *map, int *
 	}
 }
 
-int chl_move_op(struct ir_module *m, int o, const struct perm *map, const int *acts)
+int chl_move_op(struct ir_module *m, int o, const struct chl_perm *map, const int *acts)
 {
 	enum chl_move kind = chl_move_kind(&m->ops[o]);
 	int n = m->ops[o].noperands;

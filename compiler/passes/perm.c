@@ -11,17 +11,17 @@
 #include <assert.h>
 #include <string.h>
 
-struct perm perm_identity(int rank)
+struct chl_perm chl_perm_identity(int rank)
 {
-	struct perm p = {.rank = rank};
+	struct chl_perm p = {.rank = rank};
 	for (int k = 0; k < rank; k++)
 		p.p[k] = k;
 	return p;
 }
 
-struct perm perm_to_nhwc(int rank)
+struct chl_perm chl_perm_to_nhwc(int rank)
 {
-	struct perm p = perm_identity(rank);
+	struct chl_perm p = chl_perm_identity(rank);
 	for (int k = 1; k + 1 < rank; k++)
 		p.p[k] = k + 1;
 	if (rank >= 2)
@@ -29,13 +29,13 @@ struct perm perm_to_nhwc(int rank)
 	return p;
 }
 
-struct perm perm_to_nchw(int rank)
+struct chl_perm chl_perm_to_nchw(int rank)
 {
-	struct perm p = perm_to_nhwc(rank);
-	return perm_inverse(&p);
+	struct chl_perm p = chl_perm_to_nhwc(rank);
+	return chl_perm_inverse(&p);
 }
 
-bool perm_is_identity(const struct perm *p)
+bool chl_perm_is_identity(const struct chl_perm *p)
 {
 	for (int k = 0; k < p->rank; k++)
 		if (p->p[k] != k)
@@ -43,29 +43,29 @@ bool perm_is_identity(const struct perm *p)
 	return true;
 }
 
-bool perm_equal(const struct perm *a, const struct perm *b)
+bool chl_perm_equal(const struct chl_perm *a, const struct chl_perm *b)
 {
 	return a->rank == b->rank && !memcmp(a->p, b->p, (size_t)a->rank * sizeof a->p[0]);
 }
 
-struct perm perm_inverse(const struct perm *p)
+struct chl_perm chl_perm_inverse(const struct chl_perm *p)
 {
-	struct perm q = {.rank = p->rank};
+	struct chl_perm q = {.rank = p->rank};
 	for (int k = 0; k < p->rank; k++)
 		q.p[p->p[k]] = k;
 	return q;
 }
 
-struct perm perm_then(const struct perm *first, const struct perm *second)
+struct chl_perm chl_perm_then(const struct chl_perm *first, const struct chl_perm *second)
 {
 	assert(first->rank == second->rank);
-	struct perm c = {.rank = first->rank};
+	struct chl_perm c = {.rank = first->rank};
 	for (int k = 0; k < c.rank; k++)
 		c.p[k] = first->p[second->p[k]];
 	return c;
 }
 
-bool perm_of_transpose(const struct ir_op *op, int rank, struct perm *out)
+bool chl_perm_of_transpose(const struct ir_op *op, int rank, struct chl_perm *out)
 {
 	int n;
 	const int64_t *a = ir_attr_ints(op, "perm", &n);
@@ -83,7 +83,7 @@ bool perm_of_transpose(const struct ir_op *op, int rank, struct perm *out)
 	return true;
 }
 
-struct ir_type perm_type(const struct ir_type *t, const struct perm *p)
+struct ir_type chl_perm_type(const struct ir_type *t, const struct chl_perm *p)
 {
 	assert(t->rank == p->rank);
 	struct ir_type out = *t;
@@ -92,7 +92,7 @@ struct ir_type perm_type(const struct ir_type *t, const struct perm *p)
 	return out;
 }
 
-bool perm_is_trivial(const struct ir_type *t, const struct perm *p)
+bool chl_perm_is_trivial(const struct ir_type *t, const struct chl_perm *p)
 {
 	int last = -1;
 	for (int k = 0; k < p->rank; k++) {
@@ -107,7 +107,7 @@ bool perm_is_trivial(const struct ir_type *t, const struct perm *p)
 	return true;
 }
 
-void perm_data(const struct ir_type *t, const void *src, const struct perm *p, void *dst)
+void chl_perm_data(const struct ir_type *t, const void *src, const struct chl_perm *p, void *dst)
 {
 	size_t esz = ir_storage_size(t->elem);
 	int r = t->rank;

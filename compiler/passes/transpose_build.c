@@ -14,7 +14,6 @@
  * Requires current use lists; every function leaves them current.
  */
 #include "channels_last.h"
-#include "ir/interp/interp.h"
 
 #include <assert.h>
 #include <string.h>
@@ -22,11 +21,11 @@
 /* Constant-rooted chains are followed this deep at most. */
 enum { MAX_CHAIN = 16 };
 
-int chl_cost(const struct ir_type *t, const struct perm *p)
+int chl_cost(const struct ir_type *t, const struct chl_perm *p)
 {
-	if (perm_is_identity(p))
+	if (chl_perm_is_identity(p))
 		return 0;
-	return perm_is_trivial(t, p) ? CHL_COST_TRIVIAL : CHL_COST_TRANSPOSE;
+	return chl_perm_is_trivial(t, p) ? CHL_COST_TRIVIAL : CHL_COST_TRANSPOSE;
 }
 
 bool chl_is_output(struct ir_module *m, int v)
@@ -45,22 +44,22 @@ int chl_def(struct ir_module *m, int v)
 	return o == IR_NONE || m->ops[o].dead ? IR_NONE : o;
 }
 
-bool chl_transpose_of(struct ir_module *m, int v, int *src, struct perm *p)
+bool chl_transpose_of(struct ir_module *m, int v, int *src, struct chl_perm *p)
 {
 	int o = chl_def(m, v);
 	if (o == IR_NONE || m->ops[o].code != IR_OP_Transpose)
 		return false;
 	*src = m->ops[o].operands[0];
-	return perm_of_transpose(&m->ops[o], m->values[*src].type.rank, p);
+	return chl_perm_of_transpose(&m->ops[o], m->values[*src].type.rank, p);
 }
 
 /* "nhwc" for a perm to channels-last, "nchw" back, "t" otherwise. */
-static const char *suffix(const struct perm *p)
+static const char *suffix(const struct chl_perm *p)
 {
-	struct perm nhwc = perm_to_nhwc(p->rank), nchw = perm_to_nchw(p->rank);
-	if (p->rank >= 3 && perm_equal(p, &nhwc))
+	struct chl_perm nhwc = chl_perm_to_nhwc(p->rank), nchw = chl_perm_to_nchw(p->rank);
+	if (p->rank >= 3 && chl_perm_equal(p, &nhwc))
 		return "nhwc";
-	return p->rank >= 3 && perm_equal(p, &nchw) ? "nchw" : "t";
+	return p->rank >= 3 && chl_perm_equal(p, &nchw) ? "nchw" : "t";
 }
 
 static const char *derived(struct ir_module *m, const char *base, const char *suffix)
@@ -75,17 +74,17 @@ static bool single_element(struct ir_module *m, int v)
 
 /* ---- constants ----------------------------------------------------------- */
 
-int chl_const_transposed(struct ir_module *m, int c, const struct perm *p)
+int chl_const_transposed(struct ir_module *m, int c, const struct chl_perm *p)
 {
-	struct ir_type t = m->values[c].type, pt = perm_type(&t, p);
+	struct ir_type t = m->values[c].type, pt = chl_perm_type(&t, p);
 	int n = ir_add_const(m, derived(m, m->values[c].name, suffix(p)), &pt, NULL);
 	if (n < 0)
 		return -1;
-	perm_data(&t, m->values[c].data, p, m->values[n].data);
+	chl_perm_data(&t, m->values[c].data, p, m->values[n].data);
 	return n;
 }
 
-int chl_const_for(struct ir_module *m, int c, const struct perm *q)
+int chl_const_for(struct ir_module *m, int c, const struct chl_perm *q)
 {
 	struct ir_type t = m->values[c].type;
 	int r = q->rank, lead = r - t.rank;
@@ -96,7 +95,7 @@ int chl_const_for(struct ir_module *m, int c, const struct perm *q)
 	padded.rank = (uint8_t)r;
 	for (int k = 0; k < r; k++)
 		padded.dims[k] = k < lead ? 1 : t.dims[k - lead];
-	struct ir_type pt = perm_type(&padded, q), out = pt;
+	struct ir_type pt = chl_perm_type(&padded, q), out = pt;
 	bool strip = true;
 	for (int k = 0; k < lead; k++)
 		strip = strip && pt.dims[k] == 1;
@@ -107,7 +106,7 @@ int chl_const_for(struct ir_module *m, int c, const struct perm *q)
 	int n = ir_add_const(m, derived(m, m->values[c].name, suffix(q)), &out, NULL);
 	if (n < 0)
 		return -1;
-	perm_data(&padded, m->values[c].data, q, m->values[n].data);
+	chl_perm_data(&padded, m->values[c].data, q, m->values[n].data);
 	return n;
 }
 
@@ -122,6 +121,8 @@ int chl_const_ints(struct ir_module *m, const char *base, int n, const int64_t *
 
 static bool rooted(struct ir_module *m, int v, int depth)
 {
+	if (m->values[v].type.quant)
+		return false;
 	if (m->values[v].kind == IR_VALUE_CONST)
 		return true;
 	int o = chl_def(m, v);
@@ -130,7 +131,7 @@ static bool rooted(struct ir_module *m, int v, int depth)
 	const struct ir_op *op = &m->ops[o];
 	if (op->code == IR_OP_Transpose)
 		return rooted(m, op->operands[0], depth + 1);
-	if (chl_move_kind(op) != MOVE_ELEMENTWISE || op->nresults != 1)
+	if (chl_move_kind(op) != MOVE_ELEMENTWISE || op->nresults != 1 || !chl_plain_types(m, op))
 		return false;
 	int rank = m->values[op->results[0]].type.rank;
 	for (int k = 0; k < op->noperands; k++) {
@@ -150,10 +151,10 @@ bool chl_const_rooted(struct ir_module *m, int v)
 	return v != IR_NONE && rooted(m, v, 0);
 }
 
-int chl_clone_op(struct ir_module *m, int o, const int *operands, const char *suffix)
+int chl_clone_op(struct ir_module *m, int o, const int *operands, const char *tag)
 {
 	const struct ir_op *op = &m->ops[o];
-	const char *result = derived(m, m->values[op->results[0]].name, suffix);
+	const char *result = derived(m, m->values[op->results[0]].name, tag);
 	int c = ir_add_op(m, op->code, derived(m, op->name, "cl"), op->noperands, operands, 1,
 			  &result);
 	op = &m->ops[o];
@@ -172,7 +173,7 @@ int chl_clone_op(struct ir_module *m, int o, const int *operands, const char *su
 
 /* Clones element-wise op o (on constant-rooted operands) so that it computes
  * Transpose(its result, p). */
-static int fold_op(struct ir_module *m, int o, const struct perm *p)
+static int fold_op(struct ir_module *m, int o, const struct chl_perm *p)
 {
 	int n = m->ops[o].noperands;
 	int *operands = arena_alloc(&m->arena, (size_t)n * sizeof *operands + 1);
@@ -190,16 +191,16 @@ static int fold_op(struct ir_module *m, int o, const struct perm *p)
 	return chl_clone_op(m, o, operands, suffix(p));
 }
 
-int chl_fold_rooted(struct ir_module *m, int v, const struct perm *p)
+int chl_fold_rooted(struct ir_module *m, int v, const struct chl_perm *p)
 {
 	int src;
-	struct perm a;
-	if (perm_is_identity(p) || single_element(m, v))
+	struct chl_perm a;
+	if (chl_perm_is_identity(p) || single_element(m, v))
 		return v;
 	if (m->values[v].kind == IR_VALUE_CONST)
 		return chl_const_transposed(m, v, p);
 	if (chl_transpose_of(m, v, &src, &a)) {
-		struct perm c = perm_then(&a, p);
+		struct chl_perm c = chl_perm_then(&a, p);
 		return chl_fold_rooted(m, src, &c);
 	}
 	return fold_op(m, chl_def(m, v), p);
@@ -208,36 +209,36 @@ int chl_fold_rooted(struct ir_module *m, int v, const struct perm *p)
 /* ---- forms ------------------------------------------------------------------ */
 
 /* An existing live Transpose of v by p: its result, or IR_NONE. */
-static int existing(struct ir_module *m, int v, const struct perm *p)
+static int existing(struct ir_module *m, int v, const struct chl_perm *p)
 {
 	int n;
 	const struct ir_use *u = ir_uses(m, v, &n);
 	for (int i = 0; i < n; i++) {
 		const struct ir_op *op = &m->ops[u[i].op];
-		struct perm q;
+		struct chl_perm q;
 		if (op->code == IR_OP_Transpose && !op->dead &&
-		    perm_of_transpose(op, m->values[v].type.rank, &q) && perm_equal(&q, p))
+		    chl_perm_of_transpose(op, m->values[v].type.rank, &q) && chl_perm_equal(&q, p))
 			return op->results[0];
 	}
 	return IR_NONE;
 }
 
-int chl_form_cost(struct ir_module *m, int v, const struct perm *p)
+int chl_form_cost(struct ir_module *m, int v, const struct chl_perm *p)
 {
 	int src;
-	struct perm a;
-	if (perm_is_identity(p) || single_element(m, v) || chl_const_rooted(m, v))
+	struct chl_perm a;
+	if (chl_perm_is_identity(p) || single_element(m, v) || chl_const_rooted(m, v))
 		return 0;
 	if (chl_transpose_of(m, v, &src, &a)) {
-		struct perm c = perm_then(&a, p);
-		if (perm_is_identity(&c) || existing(m, src, &c) != IR_NONE)
+		struct chl_perm c = chl_perm_then(&a, p);
+		if (chl_perm_is_identity(&c) || existing(m, src, &c) != IR_NONE)
 			return 0;
 		return chl_cost(&m->values[src].type, &c);
 	}
 	return existing(m, v, p) != IR_NONE ? 0 : chl_cost(&m->values[v].type, p);
 }
 
-int chl_new_transpose(struct ir_module *m, int v, const struct perm *p)
+int chl_new_transpose(struct ir_module *m, int v, const struct chl_perm *p)
 {
 	const char *name = m->values[v].name;
 	const char *result = derived(m, name, suffix(p));
@@ -256,16 +257,16 @@ int chl_new_transpose(struct ir_module *m, int v, const struct perm *p)
 	return t;
 }
 
-static int form(struct ir_module *m, int v, const struct perm *p, bool fold, int depth)
+static int form(struct ir_module *m, int v, const struct chl_perm *p, bool fold, int depth)
 {
 	int src, w;
-	struct perm a;
-	if (perm_is_identity(p) || single_element(m, v))
+	struct chl_perm a;
+	if (chl_perm_is_identity(p) || single_element(m, v))
 		return v;
 	if (fold && m->values[v].kind == IR_VALUE_CONST)
 		return chl_const_transposed(m, v, p);
 	if (chl_transpose_of(m, v, &src, &a) && depth < MAX_CHAIN) {
-		struct perm c = perm_then(&a, p);
+		struct chl_perm c = chl_perm_then(&a, p);
 		return form(m, src, &c, fold, depth + 1);
 	}
 	if ((w = existing(m, v, p)) != IR_NONE)
@@ -278,24 +279,24 @@ static int form(struct ir_module *m, int v, const struct perm *p, bool fold, int
 	return m->ops[t].results[0];
 }
 
-int chl_form(struct ir_module *m, int v, const struct perm *p)
+int chl_form(struct ir_module *m, int v, const struct chl_perm *p)
 {
 	return form(m, v, p, true, 0);
 }
 
-int chl_form_deferred(struct ir_module *m, int v, const struct perm *p)
+int chl_form_deferred(struct ir_module *m, int v, const struct chl_perm *p)
 {
 	return form(m, v, p, false, 0);
 }
 
 /* ---- in-place edits ------------------------------------------------------------ */
 
-int chl_split_result(struct ir_module *m, int o, int k, const struct perm *p)
+int chl_split_result(struct ir_module *m, int o, int k, const struct chl_perm *p)
 {
 	int y = m->ops[o].results[k];
-	struct perm nchw = perm_to_nchw(p->rank);
+	struct chl_perm nchw = chl_perm_to_nchw(p->rank);
 	const char *name = m->values[y].name;
-	const char *fresh = derived(m, name, p->rank >= 3 && perm_equal(p, &nchw) ? "nhwc" : "t");
+	const char *fresh = derived(m, name, p->rank >= 3 && chl_perm_equal(p, &nchw) ? "nhwc" : "t");
 	int t = ir_add_op(m, IR_OP_Transpose, derived(m, name, "transpose"), 1, &y, 1, &fresh);
 	int u = m->ops[t].results[0];
 	int64_t perm[IR_MAX_RANK];
@@ -305,8 +306,8 @@ int chl_split_result(struct ir_module *m, int o, int k, const struct perm *p)
 	m->ops[o].results[k] = u;
 	m->values[u].def = o;
 	m->values[u].def_result = k;
-	struct perm inverse = perm_inverse(p);
-	m->values[u].type = perm_type(&m->values[y].type, &inverse); /* until inferred */
+	struct chl_perm inverse = chl_perm_inverse(p);
+	m->values[u].type = chl_perm_type(&m->values[y].type, &inverse); /* until inferred */
 	m->ops[t].results[0] = y;
 	m->ops[t].operands[0] = u;
 	m->values[y].def = t;

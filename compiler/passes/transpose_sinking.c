@@ -80,12 +80,12 @@ static int replace(struct ir_module *m, int o, int y, int w)
 
 /* ---- rules on a Transpose ------------------------------------------------------ */
 
-static int fold(struct ir_module *m, int o, int x, const struct perm *p)
+static int fold(struct ir_module *m, int o, int x, const struct chl_perm *p)
 {
 	const struct ir_type *t = &m->values[x].type;
 	size_t bytes = (size_t)ir_type_numel(t) * ir_storage_size(t->elem);
 	void *data = arena_alloc(&m->arena, bytes + 1);
-	perm_data(t, m->values[x].data, p, data);
+	chl_perm_data(t, m->values[x].data, p, data);
 	if (ir_make_const(m, m->ops[o].results[0], data) < 0)
 		return -1;
 	m->ops[o].dead = true;
@@ -93,7 +93,7 @@ static int fold(struct ir_module *m, int o, int x, const struct perm *p)
 	return 1;
 }
 
-static int compose(struct ir_module *m, int o, int z, const struct perm *c)
+static int compose(struct ir_module *m, int o, int z, const struct chl_perm *c)
 {
 	int64_t perm[IR_MAX_RANK];
 	for (int k = 0; k < c->rank; k++)
@@ -105,15 +105,15 @@ static int compose(struct ir_module *m, int o, int z, const struct perm *c)
 }
 
 /* An earlier live Transpose of x by p than op o, or IR_NONE. */
-static int twin(struct ir_module *m, int o, int x, const struct perm *p)
+static int twin(struct ir_module *m, int o, int x, const struct chl_perm *p)
 {
 	int n;
 	const struct ir_use *u = ir_uses(m, x, &n);
 	for (int i = 0; i < n; i++) {
 		const struct ir_op *op = &m->ops[u[i].op];
-		struct perm q;
+		struct chl_perm q;
 		if (u[i].op != o && op->code == IR_OP_Transpose && !op->dead &&
-		    perm_of_transpose(op, m->values[x].type.rank, &q) && perm_equal(&q, p) &&
+		    chl_perm_of_transpose(op, m->values[x].type.rank, &q) && chl_perm_equal(&q, p) &&
 		    (u[i].op < o || chl_is_output(m, m->ops[o].results[0])) &&
 		    !chl_is_output(m, op->results[0]))
 			return u[i].op;
@@ -126,13 +126,14 @@ static int hoist(struct ir_module *m, int t, const struct rules *st);
 static int on_transpose(struct ir_module *m, int o, const struct rules *st)
 {
 	int x = m->ops[o].operands[0], y = m->ops[o].results[0], z, w;
-	struct perm p, a;
-	if (!perm_of_transpose(&m->ops[o], m->values[x].type.rank, &p))
+	struct chl_perm p, a;
+	if (!chl_perm_of_transpose(&m->ops[o], m->values[x].type.rank, &p) ||
+	    !chl_plain_types(m, &m->ops[o]))
 		return 0;
-	if (perm_is_identity(&p))
+	if (chl_perm_is_identity(&p))
 		return replace(m, o, y, x);
 	if (chl_transpose_of(m, x, &z, &a)) {
-		struct perm c = perm_then(&a, &p);
+		struct chl_perm c = chl_perm_then(&a, &p);
 		return compose(m, o, z, &c);
 	}
 	if ((w = twin(m, o, x, &p)) != IR_NONE) {
@@ -155,7 +156,7 @@ static int on_transpose(struct ir_module *m, int o, const struct rules *st)
 
 /* The operands of op o transposed by q, for moving it: acts[k] for its
  * activation operands. */
-static int transposed_operands(struct ir_module *m, int o, const struct perm *q, int *acts)
+static int transposed_operands(struct ir_module *m, int o, const struct chl_perm *q, int *acts)
 {
 	int r = q->rank;
 	for (int k = 0; k < m->ops[o].noperands; k++) {
@@ -204,23 +205,23 @@ static bool in_region(const struct region *g, int o)
 /* The balance of sinking every op of g past Transposes by p: *delta in
  * transposes, *added new ones above the region, *removed ones that die
  * above it. seen[] (nvalues entries, false) is scratch. */
-static void balance(struct ir_module *m, const struct region *g, const struct perm *p,
+static void balance(struct ir_module *m, const struct region *g, const struct chl_perm *p,
 		    bool *seen, int *delta, int *added, int *removed)
 {
-	struct perm q = perm_inverse(p);
+	struct chl_perm q = chl_perm_inverse(p);
 	*delta = *added = *removed = 0;
 	for (int i = 0; i < g->n; i++) {
 		const struct ir_op *op = &m->ops[g->ops[i]];
 		for (int k = 0; k < op->noperands; k++) {
 			int v = op->operands[k], src, n, d;
-			struct perm a;
+			struct chl_perm a;
 			if (v == IR_NONE || !chl_is_activation(op, k) || seen[v] ||
 			    m->values[v].type.rank != p->rank)
 				continue;
 			if ((d = chl_def(m, v)) != IR_NONE && in_region(g, d))
 				continue; /* made inside */
 			seen[v] = true;
-			if (chl_transpose_of(m, v, &src, &a) && perm_equal(&a, p)) {
+			if (chl_transpose_of(m, v, &src, &a) && chl_perm_equal(&a, p)) {
 				const struct ir_use *u = ir_uses(m, v, &n);
 				bool dies = !chl_is_output(m, v);
 				for (int j = 0; j < n && dies; j++)
@@ -236,23 +237,23 @@ static void balance(struct ir_module *m, const struct region *g, const struct pe
 		}
 		for (int k = 0; k < op->nresults; k++) {
 			int y = op->results[k], n;
-			struct perm py = chl_moved_result_perm(m, g->ops[i], k, p);
-			if (perm_is_identity(&py))
+			struct chl_perm py = chl_moved_result_perm(m, g->ops[i], k, p);
+			if (chl_perm_is_identity(&py))
 				continue;
-			struct perm inv = perm_inverse(&py);
-			struct ir_type after = perm_type(&m->values[y].type, &inv);
+			struct chl_perm inv = chl_perm_inverse(&py);
+			struct ir_type after = chl_perm_type(&m->values[y].type, &inv);
 			bool plain = chl_is_output(m, y);
 			const struct ir_use *u = ir_uses(m, y, &n);
 			for (int j = 0; j < n; j++) {
 				const struct ir_op *user = &m->ops[u[j].op];
-				struct perm t;
+				struct chl_perm t;
 				if (in_region(g, u[j].op))
 					continue;
-				if (user->code != IR_OP_Transpose || !perm_of_transpose(user, py.rank, &t)) {
+				if (user->code != IR_OP_Transpose || !chl_perm_of_transpose(user, py.rank, &t)) {
 					plain = true;
 					continue;
 				}
-				struct perm c = perm_then(&py, &t);
+				struct chl_perm c = chl_perm_then(&py, &t);
 				*delta += chl_cost(&after, &c) - chl_cost(&m->values[y].type, &t);
 			}
 			if (plain)
@@ -265,10 +266,10 @@ static void balance(struct ir_module *m, const struct region *g, const struct pe
  * of map, each result k followed by a Transpose by its moved result perm.
  * 1, or 0 when shape inference rejects the result (rolled back), -1 after
  * an error. */
-static int sink_op(struct ir_module *m, int o, const struct perm *map)
+static int sink_op(struct ir_module *m, int o, const struct chl_perm *map)
 {
 	struct chl_saved saved;
-	struct perm q = perm_inverse(map);
+	struct chl_perm q = chl_perm_inverse(map);
 	int n = m->ops[o].nresults;
 	int *acts = arena_alloc(&m->arena, (size_t)m->ops[o].noperands * sizeof *acts + 1);
 	int *splits = arena_alloc(&m->arena, (size_t)n * sizeof *splits + 1);
@@ -280,9 +281,9 @@ static int sink_op(struct ir_module *m, int o, const struct perm *map)
 	if (chl_move_op(m, o, map, acts) < 0)
 		return -1;
 	for (int k = 0; k < n; k++) {
-		struct perm py = chl_moved_result_perm(m, o, k, map);
+		struct chl_perm py = chl_moved_result_perm(m, o, k, map);
 		types[k] = m->values[m->ops[o].results[k]].type;
-		splits[k] = perm_is_identity(&py) ? IR_NONE : chl_split_result(m, o, k, &py);
+		splits[k] = chl_perm_is_identity(&py) ? IR_NONE : chl_split_result(m, o, k, &py);
 	}
 	if (chl_infer(m, o, had_error) < 0)
 		goto undo;
@@ -305,15 +306,15 @@ undo:
 }
 
 /* Op o can join a region sinking past Transposes by p. */
-static bool joins(struct ir_module *m, int o, const struct perm *p)
+static bool joins(struct ir_module *m, int o, const struct chl_perm *p)
 {
 	const struct ir_op *op = &m->ops[o];
 	if (op->dead || op->code == IR_OP_Transpose || chl_move_kind(op) == MOVE_NONE ||
 	    !chl_can_move(m, o, p) || !operands_movable(m, o, p->rank))
 		return false;
 	for (int k = 0; k < op->nresults; k++) {
-		struct perm py = chl_moved_result_perm(m, o, k, p);
-		if (!perm_equal(&py, p))
+		struct chl_perm py = chl_moved_result_perm(m, o, k, p);
+		if (!chl_perm_equal(&py, p))
 			return false;
 	}
 	return true;
@@ -329,7 +330,7 @@ static void add(struct region *g, int o)
 
 /* Grows g from its ops to every op connected to them through values of
  * p's rank that joins; false when it reaches g->max ops. */
-static bool grow(struct ir_module *m, struct region *g, const struct perm *p)
+static bool grow(struct ir_module *m, struct region *g, const struct chl_perm *p)
 {
 	for (int i = 0; i < g->n && g->n < g->max; i++) {
 		const struct ir_op *op = &m->ops[g->ops[i]];
@@ -352,7 +353,7 @@ static bool grow(struct ir_module *m, struct region *g, const struct perm *p)
 
 /* Sinks the ops of g in program order; 1, 0 when none could be rewritten,
  * -1 after an error. */
-static int sink_region(struct ir_module *m, struct region *g, const struct perm *p)
+static int sink_region(struct ir_module *m, struct region *g, const struct chl_perm *p)
 {
 	int done = 0;
 	for (int i = 0; i < g->n; i++)
@@ -372,7 +373,7 @@ static int sink_region(struct ir_module *m, struct region *g, const struct perm 
 
 /* Sinking op o past the Transposes by p among its operands: alone, or with
  * the ops around it when that saves more. */
-static int sink_with(struct ir_module *m, int o, const struct perm *p, struct region *g)
+static int sink_with(struct ir_module *m, int o, const struct chl_perm *p, struct region *g)
 {
 	int delta, added, removed, rc = 0;
 	bool *seen = calloc((size_t)m->nvalues + 1, sizeof *seen);
@@ -408,7 +409,7 @@ static int sink(struct ir_module *m, int o)
 		abort();
 	for (int k = 0; k < m->ops[o].noperands && !rc; k++) {
 		int v = m->ops[o].operands[k], src;
-		struct perm p;
+		struct chl_perm p;
 		if (v == IR_NONE || !chl_is_activation(&m->ops[o], k) ||
 		    !chl_transpose_of(m, v, &src, &p) || !chl_can_move(m, o, &p) ||
 		    !operands_movable(m, o, p.rank))
@@ -424,7 +425,8 @@ static int sink(struct ir_module *m, int o)
 
 /* The Transposes using y, all by p, into users[] (at most max); their count,
  * or -1 when y has another use, is a graph output, or two of them are. */
-static int transpose_users(struct ir_module *m, int y, const struct perm *p, int *users, int max)
+static int transpose_users(struct ir_module *m, int y, const struct chl_perm *p, int *users,
+			   int max)
 {
 	int n, outputs = 0;
 	const struct ir_use *u = ir_uses(m, y, &n);
@@ -432,9 +434,9 @@ static int transpose_users(struct ir_module *m, int y, const struct perm *p, int
 		return -1;
 	for (int i = 0; i < n; i++) {
 		const struct ir_op *op = &m->ops[u[i].op];
-		struct perm t;
-		if (op->code != IR_OP_Transpose || !perm_of_transpose(op, p->rank, &t) ||
-		    !perm_equal(&t, p))
+		struct chl_perm t;
+		if (op->code != IR_OP_Transpose || !chl_perm_of_transpose(op, p->rank, &t) ||
+		    !chl_perm_equal(&t, p))
 			return -1;
 		users[i] = u[i].op;
 		outputs += chl_is_output(m, op->results[0]);
@@ -442,10 +444,10 @@ static int transpose_users(struct ir_module *m, int y, const struct perm *p, int
 	return outputs > 1 ? -1 : n;
 }
 
-static int hoist_op(struct ir_module *m, int e, const struct perm *p, const int *users, int n)
+static int hoist_op(struct ir_module *m, int e, const struct chl_perm *p, const int *users, int n)
 {
 	struct chl_saved saved;
-	struct perm map = perm_inverse(p);
+	struct chl_perm map = chl_perm_inverse(p);
 	int *acts = arena_alloc(&m->arena, (size_t)m->ops[e].noperands * sizeof *acts + 1);
 	bool had_error = m->error[0] != 0;
 	int keep = 0;
@@ -483,11 +485,11 @@ static int hoist(struct ir_module *m, int t, const struct rules *st)
 {
 	enum { MAX_USERS = 8 };
 	int y = m->ops[t].operands[0], e = chl_def(m, y), users[MAX_USERS], n;
-	struct perm p;
+	struct chl_perm p;
 	if (e == IR_NONE || m->ops[e].nresults != 1 || chl_move_kind(&m->ops[e]) == MOVE_NONE ||
-	    !perm_of_transpose(&m->ops[t], m->values[y].type.rank, &p))
+	    !chl_perm_of_transpose(&m->ops[t], m->values[y].type.rank, &p))
 		return 0;
-	struct perm map = perm_inverse(&p);
+	struct chl_perm map = chl_perm_inverse(&p);
 	const struct ir_op *op = &m->ops[e];
 	if (!chl_can_move(m, e, &map) || !operands_movable(m, e, p.rank) ||
 	    (n = transpose_users(m, y, &p, users, MAX_USERS)) < 0)

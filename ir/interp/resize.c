@@ -308,16 +308,18 @@ int interp_Resize(struct ir_module *m, const struct ir_op *op, const struct ir_t
 	bool is_float = x->type.elem == IR_ELEM_F32 || x->type.elem == IR_ELEM_F64;
 	if (r.mode != MODE_NEAREST && !is_float)
 		return ir_op_error(m, op, "linear and cubic modes need a float tensor");
+	int64_t n = ir_tensor_numel(y);
+	if (n == 0)
+		return 0; /* and no taps: a zero dim may sit beside a huge one */
 	r.rank = x->type.rank;
 	for (int d = 0; d < r.rank; d++) {
-		int64_t n = y->type.dims[d], dx = x->type.dims[d];
-		if (dx == 0 && n > 0)
-			return ir_op_error(m, op, "cannot resize an empty axis to %lld", (long long)n);
-		axis[d] = arena_alloc(scratch, (size_t)(n ? n : 1) * sizeof **axis);
-		for (int64_t o = 0; o < n; o++)
-			axis_taps(&r, d, o, n, dx, &axis[d][o]);
+		int64_t ny = y->type.dims[d], dx = x->type.dims[d];
+		if (dx == 0)
+			return ir_op_error(m, op, "cannot resize an empty axis to %lld", (long long)ny);
+		axis[d] = arena_alloc(scratch, (size_t)ny * sizeof **axis);
+		for (int64_t o = 0; o < ny; o++)
+			axis_taps(&r, d, o, ny, dx, &axis[d][o]);
 	}
-	int64_t n = ir_tensor_numel(y);
 	ir_type_strides(&x->type, xs);
 	for (int64_t i = 0; i < n; i++, ir_index_next(&y->type, idx)) {
 		bool outside = false;
