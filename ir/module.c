@@ -155,13 +155,16 @@ static int check_size(struct ir_module *m, const struct ir_type *t, const char *
 	return 0;
 }
 
+/* The builders copy *t before new_value, which may move m->values: callers
+ * pass the type of an existing value. */
 int ir_add_input(struct ir_module *m, const char *name, const struct ir_type *t)
 {
 	size_t bytes;
-	if (check_size(m, t, name, &bytes) < 0)
+	const struct ir_type type = *t;
+	if (check_size(m, &type, name, &bytes) < 0)
 		return -1;
 	int v = new_value(m, name, IR_VALUE_INPUT);
-	m->values[v].type = *t;
+	m->values[v].type = type;
 	m->inputs = realloc(m->inputs, (size_t)(m->ninputs + 1) * sizeof *m->inputs);
 	if (!m->inputs)
 		abort();
@@ -172,11 +175,12 @@ int ir_add_input(struct ir_module *m, const char *name, const struct ir_type *t)
 int ir_add_const(struct ir_module *m, const char *name, const struct ir_type *t, const void *data)
 {
 	size_t bytes;
-	if (check_size(m, t, name && *name ? name : "constant", &bytes) < 0)
+	const struct ir_type type = *t;
+	if (check_size(m, &type, name && *name ? name : "constant", &bytes) < 0)
 		return -1;
 	void *copy = data ? arena_memdup(&m->arena, data, bytes) : arena_alloc(&m->arena, bytes);
 	int v = new_value(m, name, IR_VALUE_CONST);
-	m->values[v].type = *t;
+	m->values[v].type = type;
 	m->values[v].data = copy;
 	return v;
 }

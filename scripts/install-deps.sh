@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="make gcc libprotobuf-c-dev protobuf-c-compiler llvm-19-dev libonnx-dev
-python3 python3-onnx python3-numpy python3-pytest libcmocka-dev valgrind"
+python3 python3-onnx python3-numpy python3-pytest libcmocka-dev valgrind clang-19 libclang-rt-19-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -102,8 +102,13 @@ static int verify_after(struct ir_module *m, const struct pass *p)
 static int run_one(struct ir_module *m, const struct pass *p, const struct pipeline_options *o)
 {
 	FILE *dump = o->dump ? o->dump : stderr;
-	if (p->run(m) < 0)
+	if (p->run(m) < 0) {
+		/* A pass must say why it failed; if one does not, the user still
+		 * gets one line naming it rather than an empty message. */
+		if (!m->error[0])
+			ir_error(m, "internal error: pass '%s' failed without a diagnostic", p->name);
 		return -1;
+	}
 	bool verify = o->verify_each || o->verbose;
 	if (verify && verify_after(m, p) < 0)
 		return -1;
