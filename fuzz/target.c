@@ -29,6 +29,7 @@ enum { EXTERNAL_BYTES = 4096 };
 static char model_dir[64];
 static char weights_path[96];
 static int diff_mode; /* 0 off, 1 print, 2 abort */
+static FILE *null_out;  /* where the IR is printed */
 
 static void finding(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void finding(const char *fmt, ...)
@@ -61,6 +62,9 @@ void fuzz_init(void)
 		fputc((i * 37 + 11) & 0xff, f);
 	fclose(f);
 	atexit(remove_model_dir);
+	null_out = fopen("/dev/null", "w");
+	if (!null_out)
+		finding("cannot open /dev/null");
 	const char *d = getenv("FUZZ_DIFF");
 	diff_mode = !d || !*d || !strcmp(d, "0") ? 0 : !strcmp(d, "abort") ? 2 : 1;
 }
@@ -208,9 +212,14 @@ static bool close_enough(double x, double y)
 	return fabs(x - y) <= 1e-4 * (scale > 1 ? scale : 1);
 }
 
-/* Outputs before and after the pipeline, compared element by element. */
+/* Outputs before and after the pipeline (NULL: the run failed), compared
+ * element by element. */
 static void compare(struct ir_module *m, const struct ir_tensor *before, const struct ir_tensor *after)
 {
+	if (!after) {
+		fprintf(stderr, "fuzz diff: runs before the pipeline, fails after: %s\n", run_error);
+		goto differ;
+	}
 	for (int i = 0; i < m->noutputs; i++) {
 		int64_t n = ir_type_numel(&after[i].type);
 		if (!ir_type_equal(&before[i].type, &after[i].type)) {
@@ -234,25 +243,47 @@ differ:
 
 /* ---- the path --------------------------------------------------------------- */
 
-static void run_pipeline(struct ir_module *m, bool interpreted)
+/* The pipelines an input may get, chosen by a hash of its bytes: mostly the
+ * default one, also the opt-in passes, and --io-layout=nhwc. */
+static const struct {
+	const char *passes;
+	bool io_channels_last;
+} pipelines[] = {
+	{NULL, false}, {NULL, false}, {NULL, false}, {NULL, true},
+	{"cleanup,lower-integer", false}, {"cleanup,channels-last,lower-integer", false},
+	{"promote-f64,cleanup", false}, {"cleanup", false},
+};
+
+static unsigned hash(const uint8_t *data, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 16777619u;
+	return h;
+}
+
+static void run_pipeline(struct ir_module *m, bool interpreted, unsigned choice)
 {
 	struct arena a = {0};
 	struct ir_tensor *before = interpreted ? interpret(m, &a, "interpretation") : NULL;
-	struct pipeline_options po = {.passes = getenv("FUZZ_PASSES"), .verify_each = true};
+	const char *forced = getenv("FUZZ_PASSES");
+	choice %= sizeof pipelines / sizeof *pipelines;
+	struct pipeline_options po = {
+		.passes = forced ? forced : pipelines[choice].passes,
+		.verify_each = true,
+	};
+	m->io_channels_last = !forced && pipelines[choice].io_channels_last;
 	if (pipeline_run(m, &po) < 0) {
 		check_message("the pass pipeline", m->error);
 		if (strstr(m->error, "after pass '"))
 			finding("a pass broke the IR: %s", m->error);
 		goto done;
 	}
+	ir_print(m, null_out); /* what --emit=ir writes */
 	if (!interpreted)
 		goto done;
 	struct ir_tensor *after = interpret(m, &a, "interpretation after the pipeline");
-	if (before && !after)
-		fprintf(stderr, "fuzz diff: runs before the pipeline, fails after: %s\n", run_error);
-	if (before && !after && diff_mode == 2)
-		finding("the pipeline made the model fail");
-	if (before && after && diff_mode)
+	if (diff_mode && before && !m->io_channels_last)
 		compare(m, before, after);
 done:
 	arena_free(&a);
@@ -270,6 +301,6 @@ void fuzz_run(const uint8_t *data, size_t len)
 	ir_rebuild_uses(m);
 	if (ir_verify(m) < 0)
 		finding("import accepted a module the verifier rejects: %s", m->error);
-	run_pipeline(m, within_budget(m));
+	run_pipeline(m, within_budget(m), hash(data, len));
 	ir_module_free(m);
 }

@@ -2,9 +2,11 @@
  *
  * fuzz_run feeds one serialized model through what `qonnxc` does with a
  * file: protobuf parsing and import (onnx_import_buffer), ir_verify, one
- * interpreter run on deterministic inputs (the `run` subcommand), then the
- * default pass pipeline with the verifier after each pass and one more
- * interpreter run (the `compile` path). Small limits keep each execution
+ * interpreter run on deterministic inputs (the `run` subcommand), then a
+ * pass pipeline with the verifier after each pass, the IR printer and one
+ * more interpreter run (the `compile` path). The pipeline is the default
+ * one for most inputs; a hash of the bytes picks the opt-in passes
+ * (lower-integer, promote-f64) or --io-layout=nhwc for the others. Small limits keep each execution
  * fast: a 64 MiB tensor limit for import and, for interpretation, a budget on
  * the bytes of all tensors and on the elementary operations of all ops.
  *

@@ -141,8 +141,9 @@ int ir_quant_from_params(struct ir_module *m, const struct ir_type *x, int scale
 	for (int64_t c = 0; c < n; c++) {
 		double zv = zt ? elem_as_double(zt, zd, za >= 0 ? c : 0) : 0;
 		s[c] = elem_as_double(st, sd, sa >= 0 ? c : 0);
-		if (!(s[c] != 0 && s[c] - s[c] == 0) || zv != (double)(int64_t)zv ||
-		    zv > 4e18 || zv < -4e18)
+		/* range first: converting an out-of-range double is undefined */
+		if (!(s[c] != 0 && s[c] - s[c] == 0) || !(zv >= -4e18 && zv <= 4e18) ||
+		    zv != (double)(int64_t)zv)
 			return 1;
 		z[c] = (int64_t)zv;
 		same = same && s[c] == s[0] && z[c] == z[0];
