@@ -5,7 +5,7 @@
 #   make check SANITIZE=1  the same with ASan and UBSan
 #   make examples        compile and run the shipped example model
 #
-# Every .c file under compiler/, ir/ and runtime/ is part of the compiler;
+# Every .c file under compiler/, ir/, backends/ and runtime/ is part of the compiler;
 # the ONNX schema is compiled with protoc-c into the build directory.
 
 SANITIZE ?=
@@ -27,7 +27,7 @@ endif
 CFLAGS += $(CFLAGS_BASE)
 LDLIBS += -lprotobuf-c $(LLVM_LIBS) -lm
 
-SRCS := $(sort $(wildcard compiler/*.c compiler/*/*.c ir/*.c ir/*/*.c runtime/*.c))
+SRCS := $(sort $(wildcard compiler/*.c compiler/*/*.c ir/*.c ir/*/*.c backends/*/*.c runtime/*.c))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o
 LIB_OBJS := $(filter-out $(BUILD)/compiler/main.o,$(OBJS))
 
@@ -142,7 +142,7 @@ fuzz-check:
 # The compiler's sources: warnings shown, not fatal (gcc's -Werror build is the gate).
 $(FUZZ_BUILD)/obj/%.o: %.c | $(BUILD)/gen/onnx.pb-c.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(if $(findstring backends/llvm,$<),$(LLVM_CFLAGS)) -c -o $@ $<
 
 $(FUZZ_BUILD)/obj/fuzz/%.o: fuzz/%.c | $(BUILD)/gen/onnx.pb-c.h
 	@mkdir -p $(dir $@)
