@@ -265,6 +265,19 @@ static void remap_attr_axes(struct ir_module *m, int o, const char *name,
 	ir_set_attr_ints(m, o, name, n, axes);
 }
 
+/* Makes op o's axis attribute explicit when it has the default (Softmax and
+ * LogSoftmax: -1, Split: 0), so that remapping it renames that axis. */
+static void default_axis(struct ir_module *m, int o)
+{
+	const struct ir_op *op = &m->ops[o];
+	if (ir_attr_find(op, "axis"))
+		return;
+	if (op->code == IR_OP_Softmax || op->code == IR_OP_LogSoftmax)
+		ir_set_attr_int(m, o, "axis", -1);
+	else if (op->code == IR_OP_Split)
+		ir_set_attr_int(m, o, "axis", 0);
+}
+
 /* The parameter operands of op o, in operands[], for map. */
 static int move_params(struct ir_module *m, int o, const struct chl_perm *map, int *operands)
 {
@@ -272,7 +285,9 @@ static int move_params(struct ir_module *m, int o, const struct chl_perm *map, i
 	int r = map->rank;
 	switch (chl_move_kind(op)) {
 	case MOVE_REDUCE:
-		if (operands[1] != IR_NONE && (operands[1] = remap_axes(m, operands[1], map)) < 0)
+		if (op->noperands < 2 || operands[1] == IR_NONE)
+			return 0; /* all axes, or none with noop_with_empty_axes */
+		if ((operands[1] = remap_axes(m, operands[1], map)) < 0)
 			return -1;
 		return 0;
 	case MOVE_PAD:
@@ -319,8 +334,10 @@ int chl_move_op(struct ir_module *m, int o, const struct chl_perm *map, const in
 	struct ir_op *op = &m->ops[o];
 	op->noperands = n;
 	op->operands = operands;
-	if (kind == MOVE_AXIS)
+	if (kind == MOVE_AXIS) {
+		default_axis(m, o);
 		remap_attr_axes(m, o, "axis", map);
+	}
 	if (kind == MOVE_RESIZE)
 		remap_attr_axes(m, o, "axes", map);
 	if (kind == MOVE_CHANNELS)

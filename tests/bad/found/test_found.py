@@ -121,11 +121,26 @@ def test_found(name, expect):
     if not accepted:
         return
     with tempfile.TemporaryDirectory() as d:
-        ran = qonnxc(*run_args(path, d))
-    if expect == "(accepted)":
-        assert ran.returncode == 0, "exit %d, stderr: %s" % (ran.returncode, ran.stderr)
-    else:
-        check_error(ran, expect[len("run: "):])
+        args = run_args(path, d)
+        ran = qonnxc(*args)
+        if expect == "(accepted)":
+            assert ran.returncode == 0, "exit %d, stderr: %s" % (ran.returncode, ran.stderr)
+            check_layout_exact(args, d)
+        else:
+            check_error(ran, expect[len("run: "):])
+
+
+def check_layout_exact(args, d):
+    """channels-last only moves data, so the outputs it gives are those of
+    the model as imported, bit for bit (a Softmax once lost its axis)."""
+    outs = []
+    for tag, extra in (("plain", []), ("cl", ["--passes=channels-last"])):
+        out = os.path.join(d, tag + ".npy")
+        r = qonnxc(*args, *extra, "--output", out)
+        check_ok(r)
+        outs.append(np.load(out))
+    assert outs[0].dtype == outs[1].dtype and outs[0].shape == outs[1].shape
+    assert outs[0].tobytes() == outs[1].tobytes(), "channels-last changed the outputs"
 
 
 def test_table_covers_every_file():
