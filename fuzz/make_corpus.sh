@@ -4,11 +4,11 @@
 #   fuzz/make_corpus.sh [OUTDIR]      (default build/fuzz-corpus, from the repository root)
 #
 # Seeds: every model of tests/models (generate.py), the hostile models of
-# tests/bad (gen_bad.py), the inputs fuzzing found (tests/bad/found), the
-# shipped example, and, when ../shared exists beside the repository, its
-# models and ONNX conformance tests of under 300 KB. Big seeds would slow
-# every mutation down, hence the size bound. The directory is rebuilt from
-# scratch each time.
+# tests/bad (gen_bad.py), the inputs fuzzing found (tests/bad/found and, not
+# fixed yet, fuzz/open), the shipped example, and, when ../shared exists
+# beside the repository, its models and ONNX conformance tests of under
+# 300 KB. Big seeds would slow every mutation down, hence the size bound.
+# The directory is rebuilt from scratch each time.
 set -eu
 
 out=${1:-build/fuzz-corpus}
@@ -39,7 +39,7 @@ for f in "$tmp"/bad/out/*.onnx; do
 	add "$f" "bad-$(basename "$f" .onnx)"
 done
 
-for f in tests/bad/found/*.onnx; do
+for f in tests/bad/found/*.onnx fuzz/open/*.onnx; do
 	[ -e "$f" ] && add "$f" "found-$(basename "$f" .onnx)"
 done
 

@@ -11,10 +11,11 @@
  * the bytes of all tensors and on the elementary operations of all ops.
  *
  * Bad input must end in a one-line error; anything else is a finding and
- * aborts, so that libFuzzer saves the input: a failure without a message or
- * with a multi-line one, a module that import accepts but the verifier
- * rejects, a pass whose output the verifier rejects. Crashes, leaks and
- * undefined behaviour are caught by the sanitizers.
+ * aborts, so that libFuzzer saves the input: a failure without a message,
+ * with a multi-line one or with an "internal error", a module that import
+ * accepts but the verifier rejects, a pass whose output the verifier
+ * rejects. Crashes, leaks and undefined behaviour are caught by the
+ * sanitizers.
  *
  * FUZZ_PASSES in the environment replaces the default pipeline (a comma
  * list of pass names, or "none"), to fuzz past a known bug in one pass.
