@@ -31,14 +31,22 @@ SRCS := $(sort $(wildcard compiler/*.c compiler/*/*.c ir/*.c ir/*/*.c backends/*
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o
 LIB_OBJS := $(filter-out $(BUILD)/compiler/main.o,$(OBJS))
 
+# The run-time library for programs around generated objects (npy I/O, model
+# description, float <-> integer conversions); generated code never needs it.
+RT_SRCS := $(sort $(wildcard runtime/*.c))
+RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/%.o)
+
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check unit e2e memcheck bad-san deps examples clean
-all: $(BUILD)/qonnxc
+all: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 
 $(BUILD)/qonnxc: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libqonnxrt.a: $(RT_OBJS)
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libqonnxc.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -67,9 +75,11 @@ deps:
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-# End-to-end suites: the front-end and interpreter, then each pass's tests.
-PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lowering tests/bad/found)
-e2e: $(BUILD)/qonnxc
+# End-to-end suites: the front-end and interpreter, then each pass's tests,
+# then the LLVM backend's (compiled models linked with a C harness).
+PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lowering tests/bad/found \
+	tests/llvm)
+e2e: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q $(PYTEST_DIRS)
 
 memcheck: $(BUILD)/qonnxc

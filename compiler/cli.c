@@ -9,6 +9,7 @@
 #include "passes/pipeline.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,14 @@ void cli_usage(FILE *out)
 	      "Compiles a QONNX (or plain ONNX) model.\n"
 	      "\n"
 	      "options:\n"
-	      "  -o FILE             write the output to FILE (atomically)\n"
+	      "  -o FILE             write the output to FILE (atomically); without --emit,\n"
+	      "                      a relocatable object, and its C header beside it (FILE\n"
+	      "                      with the extension .h)\n"
 	      "  --emit=ir           print the IR after the passes (to -o FILE or standard output)\n"
+	      "  --emit=obj|asm|llvm|bc|header\n"
+	      "                      compiled code: a relocatable object (the default with -o),\n"
+	      "                      assembly, LLVM IR or bitcode, and its C header; or only\n"
+	      "                      the header\n"
 	      "  --batch N           value of a symbolic first input dimension (default 1);\n"
 	      "                      also overrides a fixed first dimension\n"
 	      "  --max-memory=SIZE   refuse tensors larger than SIZE bytes (K, M, G suffixes;\n"
@@ -39,6 +46,19 @@ void cli_usage(FILE *out)
 	      "  --print-after-all   print the IR to standard error after every pass\n"
 	      "  --verify-each       verify the IR after every pass (also done with -v)\n"
 	      "  --help, --version\n"
+	      "\n"
+	      "code generation:\n"
+	      "  --header=FILE       write the C header to FILE\n"
+	      "  --name=PREFIX       prefix of every global symbol (PREFIX_run, ...); default:\n"
+	      "                      the output file's name made a C identifier\n"
+	      "  -O0 .. -O3          optimization level (default -O2)\n"
+	      "  --target=TRIPLE     target triple (default: the host)\n"
+	      "  --mcpu=CPU          target CPU (default: the host CPU when compiling for the\n"
+	      "                      host, else generic)\n"
+	      "  --mattr=FEATURES    target features, e.g. +neon,-sse4.1\n"
+	      "  --relocation-model=static|pic\n"
+	      "                      default: pic, static for bare-metal triples (OS none or\n"
+	      "                      unknown)\n"
 	      "\n"
 	      "run:\n"
 	      "  --interp            execute with the reference interpreter, on the imported\n"
@@ -86,6 +106,36 @@ static int parse_batch(const char *s, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int parse_emit(const char *s, enum cli_emit *out)
+{
+	static const struct { const char *name; enum cli_emit emit; } kinds[] = {
+		{"ir", CLI_EMIT_IR},     {"obj", CLI_EMIT_OBJ}, {"asm", CLI_EMIT_ASM},
+		{"llvm", CLI_EMIT_LLVM}, {"bc", CLI_EMIT_BC},   {"header", CLI_EMIT_HEADER},
+	};
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+		if (!strcmp(s, kinds[k].name)) {
+			*out = kinds[k].emit;
+			return 0;
+		}
+	return -1;
+}
+
+/* [A-Za-z_][A-Za-z0-9_]*, at most 63 characters (the length the model
+ * description keeps). */
+static bool is_identifier(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 63 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return false;
+	}
+	return true;
 }
 
 /* Matches "--name=value" or "--name value"; advances *i over a separate value. */
@@ -141,10 +191,35 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 			FAIL("--io-layout must be nchw or nhwc, got '%s'", v);
 		opt->io_channels_last = !strcmp(v, "nhwc");
 	}
+	else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3])
+		opt->opt_level = a[2] - '0';
+	else if (a[0] == '-' && a[1] == 'O')
+		FAIL("unknown optimization level '%s' (known: -O0 to -O3)", a);
 	else if ((v = option_value(argc, argv, i, "--emit", &missing))) {
-		if (strcmp(v, "ir"))
-			FAIL("unknown --emit kind '%s' (known: ir)", v);
-		opt->emit = CLI_EMIT_IR;
+		if (parse_emit(v, &opt->emit) < 0)
+			FAIL("unknown --emit kind '%s' (known: ir, obj, asm, llvm, bc, header)", v);
+	} else if ((v = option_value(argc, argv, i, "--header", &missing))) {
+		if (!*v)
+			FAIL("--header needs a file name");
+		opt->header = v;
+	} else if ((v = option_value(argc, argv, i, "--name", &missing))) {
+		if (!is_identifier(v))
+			FAIL("--name needs a C identifier of at most 63 characters, got '%s'", v);
+		opt->name = v;
+	} else if ((v = option_value(argc, argv, i, "--target", &missing))) {
+		if (!*v)
+			FAIL("--target needs a triple");
+		opt->target = v;
+	} else if ((v = option_value(argc, argv, i, "--mcpu", &missing))) {
+		if (!*v)
+			FAIL("--mcpu needs a CPU name");
+		opt->mcpu = v;
+	} else if ((v = option_value(argc, argv, i, "--mattr", &missing))) {
+		opt->mattr = v;
+	} else if ((v = option_value(argc, argv, i, "--relocation-model", &missing))) {
+		if (strcmp(v, "static") && strcmp(v, "pic"))
+			FAIL("--relocation-model must be static or pic, got '%s'", v);
+		opt->reloc = !strcmp(v, "static") ? CLI_RELOC_STATIC : CLI_RELOC_PIC;
 	} else if ((v = option_value(argc, argv, i, "--batch", &missing))) {
 		if (parse_batch(v, &opt->batch) < 0)
 			FAIL("--batch needs a positive integer, got '%s'", v);
@@ -183,6 +258,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	memset(opt, 0, sizeof *opt);
 	opt->batch = 1;
 	opt->max_memory = DEFAULT_MAX_MEMORY;
+	opt->opt_level = 2;
 	int i = 1;
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		opt->command = CLI_RUN;
@@ -203,7 +279,11 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 		return snprintf(err, (size_t)errlen,
 				"--input, --output and --interp belong to 'qonnxc run'"), -1;
 	if (cmd == CLI_COMPILE && opt->output && opt->emit == CLI_EMIT_NONE)
-		return snprintf(err, (size_t)errlen,
-				"-o needs --emit=ir (object output is not available in this version)"), -1;
+		opt->emit = CLI_EMIT_OBJ;
+	if ((opt->emit == CLI_EMIT_OBJ || opt->emit == CLI_EMIT_BC) && !opt->output)
+		return snprintf(err, (size_t)errlen, "--emit=%s needs -o FILE",
+				opt->emit == CLI_EMIT_OBJ ? "obj" : "bc"), -1;
+	if (opt->header && (opt->emit == CLI_EMIT_NONE || opt->emit == CLI_EMIT_IR))
+		return snprintf(err, (size_t)errlen, "--header goes with compiled output (-o FILE)"), -1;
 	return 0;
 }

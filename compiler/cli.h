@@ -7,7 +7,17 @@
 #include <stdint.h>
 
 enum cli_command { CLI_COMPILE, CLI_RUN, CLI_HELP, CLI_VERSION };
-enum cli_emit { CLI_EMIT_NONE, CLI_EMIT_IR };
+enum cli_emit {
+	CLI_EMIT_NONE,
+	CLI_EMIT_IR,
+	/* through the LLVM backend (backends/llvm/llvm_backend.h) */
+	CLI_EMIT_OBJ,
+	CLI_EMIT_ASM,
+	CLI_EMIT_LLVM,
+	CLI_EMIT_BC,
+	CLI_EMIT_HEADER,
+};
+enum cli_reloc { CLI_RELOC_DEFAULT, CLI_RELOC_STATIC, CLI_RELOC_PIC };
 
 enum { CLI_MAX_FILES = 64 };
 
@@ -27,6 +37,14 @@ struct cli_options {
 	bool print_after_all;         /* --print-after-all */
 	bool verify_each;             /* --verify-each */
 	bool io_channels_last;        /* --io-layout=nhwc */
+	/* code generation (--emit=obj|asm|llvm|bc|header) */
+	const char *header;           /* --header: where the C header goes */
+	const char *name;             /* --name: symbol prefix; NULL: from the output's name */
+	int opt_level;                /* -O0..-O3, default 2 */
+	const char *target;           /* --target triple, NULL: the host */
+	const char *mcpu;             /* --mcpu, NULL: host CPU (host) or generic */
+	const char *mattr;            /* --mattr */
+	enum cli_reloc reloc;         /* --relocation-model */
 	const char *inputs[CLI_MAX_FILES];
 	int ninputs;
 	const char *outputs[CLI_MAX_FILES];

@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "ir/ir.h"
 
+#define QONNXC_VERSION "0.1.0"
+
 enum { EXIT_OK = 0, EXIT_BAD_MODEL = 1, EXIT_USAGE = 2 };
 
 /* Prints "qonnxc: error: PREFIX: message" on one line. */

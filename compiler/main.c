@@ -1,18 +1,16 @@
 /* main.c: qonnxc's entry point: parse the command line, dispatch to the
  * subcommand, map failures to exit codes (0 ok, 1 bad model, 2 usage).
  * Loading a model (driver_load) imports and verifies it, then runs the pass
- * pipeline (compiler/passes/pipeline.h) the subcommand asks for. */
+ * pipeline (compiler/passes/pipeline.h) the subcommand asks for; compiling
+ * it is compile.c's job, running it run.c's. */
 #include "cli.h"
 #include "driver.h"
-#include "outfile.h"
 #include "onnx/onnx_import.h"
 #include "passes/pipeline.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#define QONNXC_VERSION "0.1.0"
 
 void driver_error(const char *prefix, const char *fmt, ...)
 {
@@ -80,30 +78,6 @@ struct ir_module *driver_load(const struct cli_options *opt)
 		return NULL;
 	}
 	return m;
-}
-
-int driver_compile(const struct cli_options *opt)
-{
-	struct ir_module *m = driver_load(opt);
-	if (!m)
-		return EXIT_BAD_MODEL;
-	int rc = EXIT_OK;
-	if (opt->emit == CLI_EMIT_IR) {
-		char err[512];
-		struct outfile out;
-		if (outfile_open(&out, opt->output, err, sizeof err) < 0) {
-			driver_error(NULL, "%s", err);
-			rc = EXIT_USAGE;
-		} else {
-			ir_print(m, out.f);
-			if (outfile_commit(&out, err, sizeof err) < 0) {
-				driver_error(NULL, "%s", err);
-				rc = EXIT_USAGE;
-			}
-		}
-	}
-	ir_module_free(m);
-	return rc;
 }
 
 int main(int argc, char **argv)

@@ -77,6 +77,9 @@ LLVMValueRef cg_const_real(LLVMTypeRef ty, double v);
 /* Pointer to element 0 of IR value v; NULL when v has no storage (an error
  * has been reported then). */
 LLVMValueRef cg_base(struct cg *g, int v);
+/* Type of one element of t in memory: the register type, except bool, which
+ * takes a byte (0 or 1). Bit-packed constants are read only with cg_load. */
+LLVMTypeRef cg_mem_type(struct cg *g, const struct ir_type *t);
 /* Element `index` (an i64) of IR value v, in its register type. */
 LLVMValueRef cg_load(struct cg *g, int v, LLVMValueRef index);
 /* Stores register value x as element `index` of IR value v (never a

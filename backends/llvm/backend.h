@@ -1,0 +1,53 @@
+/* backend.h: the parts of the LLVM backend (private to backends/llvm/).
+ *
+ *   llvm_backend.c  llvm_compile: the sequence below
+ *   abi.c           which inputs/outputs the _q entry passes as integers
+ *   codegen.c       the LLVM module: storage places, plan, body, entry points
+ *   storage.c       element access (cg_base/cg_load/cg_store) and constants
+ *   plan.c          workspace offsets
+ *   info.c          the P_info description bytes
+ *   header.c        the C header
+ *   emit.c          target machine, verification, optimization, emission
+ */
+#ifndef QONNXC_BACKENDS_LLVM_BACKEND_INTERNAL_H
+#define QONNXC_BACKENDS_LLVM_BACKEND_INTERNAL_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "abi.h"
+#include "llvm_backend.h"
+
+/* What the header and P_info describe. */
+struct model_desc {
+	struct ir_module *m;
+	const struct llvm_options *o;
+	struct abi abi;
+	int64_t workspace_size;
+	int64_t weights_size;     /* bytes of constant data in the object */
+};
+
+/* codegen.c: fills mod (whose data layout and triple are set) with the
+ * model's functions; sets d->workspace_size and d->weights_size. 0, or -1
+ * with m->error set. */
+int codegen_module(struct model_desc *d, LLVMContextRef ctx, LLVMModuleRef mod);
+
+/* info.c: the bytes of struct qonnx_model_info and its tensor records, in
+ * the target's byte order; *n bytes, malloc'd. */
+uint8_t *info_bytes(const struct model_desc *d, bool big_endian, size_t *n);
+
+/* header.c: the header text (malloc'd, NUL-terminated, *n bytes). */
+char *header_text(const struct model_desc *d, size_t *n);
+/* The struct definitions the header shares with runtime/qonnx_runtime.h. */
+extern const char header_shared_block[];
+
+/* emit.c */
+void emit_init_targets(void);
+/* The target machine the options ask for; NULL with a message in err. */
+LLVMTargetMachineRef emit_target_machine(const struct llvm_options *o, char *err, size_t errlen);
+/* Verifies, optimizes and emits mod as o->emit asks into r->code. 0; -1
+ * with m->error set; -2 with err for a CPU or feature the target rejects. */
+int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		const struct llvm_options *o, struct llvm_result *r, char *err, size_t errlen);
+
+#endif

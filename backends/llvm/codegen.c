@@ -1,0 +1,389 @@
+/* codegen.c: the LLVM module of a model.
+ *
+ * One private function runs the whole graph:
+ *
+ *   i32 graph(ptr in0, ..., ptr out0, ..., ptr workspace, i1 quantized)
+ *
+ * It checks its pointers (QONNX_ERR_NULL, QONNX_ERR_ALIGN), converts graph
+ * inputs that are not f32 into the workspace, runs every op of m->ops in
+ * order through its kernel (cg_emit_op), then copies into the output
+ * arguments whatever was not computed there directly. With `quantized` set
+ * (the _q entry, abi.h) the Quantize of a quantized input is skipped, its
+ * result being the caller's integer array, and the Dequantize of a
+ * quantized output becomes a copy of its integer operand into the caller's
+ * array. The public entry points are thin wrappers around it; P_info returns
+ * a read-only description (info.c).
+ *
+ * Where values live (storage.h): constants in read-only globals; f32 graph
+ * inputs in the caller's arrays; f32 results that are graph outputs in the
+ * caller's output array; everything else in the workspace, at the offsets of
+ * the memory plan (plan.c).
+ */
+#include "backend.h"
+#include "kernels.h"
+#include "plan.h"
+#include "storage.h"
+
+#include <llvm-c/Target.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Role of an op in the entry points (see above). */
+enum op_role { ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT };
+
+struct body {
+	LLVMValueRef fn;
+	LLVMTypeRef type;
+	LLVMValueRef *in, *out, ws, quantized;
+	enum op_role *role; /* per op */
+	int *role_arg;      /* per op: the input or output index of its role */
+};
+
+static void add_attr(struct cg *g, LLVMValueRef fn, unsigned index, const char *name)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+}
+
+static void init_cg(struct cg *g, struct model_desc *d, LLVMContextRef ctx, LLVMModuleRef mod,
+		    struct arena *a)
+{
+	memset(g, 0, sizeof *g);
+	g->m = d->m;
+	g->ctx = ctx;
+	g->mod = mod;
+	g->prefix = d->o->prefix;
+	g->b = LLVMCreateBuilderInContext(ctx);
+	g->t_i1 = LLVMInt1TypeInContext(ctx);
+	g->t_i8 = LLVMInt8TypeInContext(ctx);
+	g->t_i16 = LLVMInt16TypeInContext(ctx);
+	g->t_i32 = LLVMInt32TypeInContext(ctx);
+	g->t_i64 = LLVMInt64TypeInContext(ctx);
+	g->t_f32 = LLVMFloatTypeInContext(ctx);
+	g->t_f64 = LLVMDoubleTypeInContext(ctx);
+	g->t_ptr = LLVMPointerTypeInContext(ctx, 0);
+	g->t_void = LLVMVoidTypeInContext(ctx);
+	g->storage = arena_alloc(a, sizeof *g->storage * (size_t)(d->m->nvalues + 1));
+}
+
+/* ---- places and the memory plan ------------------------------------------- */
+
+static void assign_places(struct cg *g, const struct abi *abi, struct body *bd)
+{
+	struct ir_module *m = g->m;
+	for (int v = 0; v < m->nvalues; v++) {
+		struct ir_value *val = &m->values[v];
+		struct cg_storage *s = &g->storage[v];
+		if (val->kind == IR_VALUE_CONST) {
+			s->place = CG_PLACE_CONST;
+			s->packed = cg_packed_type(&val->type);
+		} else if (val->kind == IR_VALUE_RESULT && val->def != IR_NONE &&
+			   !m->ops[val->def].dead) {
+			s->place = CG_PLACE_WORKSPACE;
+		}
+	}
+	for (int k = 0; k < abi->ninputs; k++) {
+		struct cg_storage *s = &g->storage[abi->inputs[k].value];
+		bool f32 = abi->inputs[k].type->elem == IR_ELEM_F32;
+		s->place = f32 ? CG_PLACE_ARG : CG_PLACE_WORKSPACE;
+		s->ptr = f32 ? bd->in[k] : NULL;
+		if (abi->inputs[k].quantized) {
+			struct cg_storage *q = &g->storage[abi->inputs[k].q_value];
+			q->q_ptr = bd->in[k];
+			q->q_flag = bd->quantized;
+		}
+	}
+	for (int k = 0; k < abi->noutputs; k++) {
+		int v = abi->outputs[k].value;
+		struct cg_storage *s = &g->storage[v];
+		if (m->values[v].kind == IR_VALUE_RESULT && s->place == CG_PLACE_WORKSPACE &&
+		    abi->outputs[k].type->elem == IR_ELEM_F32) {
+			s->place = CG_PLACE_ARG;
+			s->ptr = bd->out[k];
+		}
+	}
+}
+
+static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct arena *a)
+{
+	struct ir_module *m = g->m;
+	int64_t *bytes = arena_alloc(a, sizeof *bytes * (size_t)(m->nvalues + 1));
+	for (int v = 0; v < m->nvalues; v++)
+		bytes[v] = g->storage[v].place == CG_PLACE_WORKSPACE
+				   ? cg_storage_bytes(&m->values[v].type) : -1;
+	plan_build(m, bytes, p, a);
+	for (int v = 0; v < m->nvalues; v++)
+		if (g->storage[v].place == CG_PLACE_WORKSPACE) {
+			g->storage[v].ptr = bd->ws;
+			g->storage[v].offset = p->offset[v];
+		}
+}
+
+/* ---- copies between the caller's arrays and IR values --------------------- */
+
+/* dst[i] = v[i] converted to type dt, dst an array of dt's memory type. */
+static void copy_out(struct cg *g, int v, LLVMValueRef dst, const struct ir_type *dt)
+{
+	const struct ir_type *t = &g->m->values[v].type;
+	struct cg_loop l;
+	LLVMValueRef i = cg_loop_begin(g, &l, cg_i64(g, ir_type_numel(t)), "out");
+	LLVMValueRef x = cg_convert(g, cg_load(g, v, i), t, dt);
+	if (dt->elem == IR_ELEM_BOOL)
+		x = LLVMBuildZExt(g->b, x, g->t_i8, "");
+	LLVMTypeRef mt = cg_mem_type(g, dt);
+	LLVMValueRef st = LLVMBuildStore(g->b, x, LLVMBuildInBoundsGEP2(g->b, mt, dst, &i, 1, ""));
+	struct ir_type one = ir_type_with_dims(*dt, 0, NULL);
+	LLVMSetAlignment(st, (unsigned)cg_storage_bytes(&one));
+	cg_loop_end(g, &l);
+}
+
+/* v[i] = src[i] converted from float32. */
+static void copy_in(struct cg *g, LLVMValueRef src, int v)
+{
+	const struct ir_type *t = &g->m->values[v].type;
+	struct ir_type f32 = ir_type_f32(0, NULL);
+	struct cg_loop l;
+	LLVMValueRef i = cg_loop_begin(g, &l, cg_i64(g, ir_type_numel(t)), "in");
+	LLVMValueRef x = LLVMBuildLoad2(g->b, g->t_f32,
+					LLVMBuildInBoundsGEP2(g->b, g->t_f32, src, &i, 1, ""), "");
+	LLVMSetAlignment(x, 4);
+	cg_store(g, v, i, cg_convert(g, x, &f32, t));
+	cg_loop_end(g, &l);
+}
+
+/* ---- the graph function ---------------------------------------------------- */
+
+static void make_body(struct cg *g, const struct abi *abi, struct body *bd, struct arena *a)
+{
+	int nptr = abi->ninputs + abi->noutputs + 1;
+	LLVMTypeRef *params = arena_alloc(a, sizeof *params * (size_t)(nptr + 1));
+	for (int k = 0; k < nptr; k++)
+		params[k] = g->t_ptr;
+	params[nptr] = g->t_i1;
+	bd->type = LLVMFunctionType(g->t_i32, params, (unsigned)nptr + 1, 0);
+	bd->fn = LLVMAddFunction(g->mod, "graph", bd->type);
+	LLVMSetLinkage(bd->fn, LLVMPrivateLinkage);
+	add_attr(g, bd->fn, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(g, bd->fn, LLVMAttributeFunctionIndex, "noinline");
+	for (int k = 0; k < nptr; k++)
+		add_attr(g, bd->fn, (unsigned)k + 1, "noalias");
+	bd->in = arena_alloc(a, sizeof *bd->in * (size_t)(abi->ninputs + 1));
+	bd->out = arena_alloc(a, sizeof *bd->out * (size_t)(abi->noutputs + 1));
+	for (int k = 0; k < abi->ninputs; k++)
+		bd->in[k] = LLVMGetParam(bd->fn, (unsigned)k);
+	for (int k = 0; k < abi->noutputs; k++)
+		bd->out[k] = LLVMGetParam(bd->fn, (unsigned)(abi->ninputs + k));
+	bd->ws = LLVMGetParam(bd->fn, (unsigned)nptr - 1);
+	bd->quantized = LLVMGetParam(bd->fn, (unsigned)nptr);
+	LLVMSetValueName2(bd->ws, "workspace", 9);
+	LLVMSetValueName2(bd->quantized, "quantized", 9);
+	g->fn = bd->fn;
+}
+
+/* The argument checks; leaves the builder where the graph starts. */
+static void emit_checks(struct cg *g, const struct abi *abi, struct body *bd, int64_t ws_size)
+{
+	g->entry = LLVMAppendBasicBlockInContext(g->ctx, bd->fn, "entry");
+	LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(g->ctx, bd->fn, "bad_args");
+	LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(g->ctx, bd->fn, "run");
+	LLVMPositionBuilderAtEnd(g->b, g->entry);
+	LLVMValueRef null = LLVMConstNull(g->t_ptr), bad = LLVMConstInt(g->t_i1, 0, 0);
+	for (int k = 0; k < abi->ninputs + abi->noutputs; k++) {
+		LLVMValueRef p = k < abi->ninputs ? bd->in[k] : bd->out[k - abi->ninputs];
+		bad = LLVMBuildOr(g->b, bad, LLVMBuildICmp(g->b, LLVMIntEQ, p, null, ""), "");
+	}
+	LLVMValueRef code = LLVMBuildSelect(g->b, bad, cg_i32(g, -1), cg_i32(g, 0), "");
+	if (ws_size > 0) {
+		LLVMTypeRef ity = LLVMIntPtrTypeInContext(g->ctx, LLVMGetModuleDataLayout(g->mod));
+		LLVMValueRef addr = LLVMBuildPtrToInt(g->b, bd->ws, ity, "");
+		LLVMValueRef low = LLVMBuildAnd(g->b, addr, LLVMConstInt(ity, PLAN_ALIGN - 1, 0), "");
+		LLVMValueRef misaligned = LLVMBuildICmp(g->b, LLVMIntNE, low, LLVMConstInt(ity, 0, 0), "");
+		LLVMValueRef ws_null = LLVMBuildICmp(g->b, LLVMIntEQ, bd->ws, null, "");
+		code = LLVMBuildSelect(g->b, misaligned, cg_i32(g, -2), code, "");
+		code = LLVMBuildSelect(g->b, LLVMBuildOr(g->b, bad, ws_null, ""), cg_i32(g, -1), code, "");
+	}
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, code, cg_i32(g, 0), ""), fail, run);
+	LLVMPositionBuilderAtEnd(g->b, fail);
+	LLVMBuildRet(g->b, code);
+	LLVMPositionBuilderAtEnd(g->b, run);
+}
+
+static void find_roles(struct ir_module *m, const struct abi *abi, struct body *bd, struct arena *a)
+{
+	bd->role = arena_alloc(a, sizeof *bd->role * (size_t)(m->nops + 1));
+	bd->role_arg = arena_alloc(a, sizeof *bd->role_arg * (size_t)(m->nops + 1));
+	for (int k = 0; k < abi->ninputs; k++)
+		if (abi->inputs[k].quantized) {
+			bd->role[abi->inputs[k].q_op] = ROLE_QUANTIZE_INPUT;
+			bd->role_arg[abi->inputs[k].q_op] = k;
+		}
+	for (int k = 0; k < abi->noutputs; k++)
+		if (abi->outputs[k].quantized) {
+			bd->role[abi->outputs[k].q_op] = ROLE_DEQUANTIZE_OUTPUT;
+			bd->role_arg[abi->outputs[k].q_op] = k;
+		}
+}
+
+/* One op, with the _q entry's variations. */
+static int emit_op(struct cg *g, const struct abi *abi, struct body *bd, int o)
+{
+	const struct ir_op *op = &g->m->ops[o];
+	struct cg_if c;
+	switch (bd->role[o]) {
+	case ROLE_PLAIN:
+		return cg_emit_op(g, op);
+	case ROLE_QUANTIZE_INPUT:
+		break;
+	case ROLE_DEQUANTIZE_OUTPUT: {
+		const struct abi_tensor *t = &abi->outputs[bd->role_arg[o]];
+		cg_if_begin(g, &c, bd->quantized);
+		copy_out(g, t->q_value, bd->out[bd->role_arg[o]], t->q_type);
+		cg_if_end(g, &c);
+		break;
+	}
+	}
+	cg_if_begin(g, &c, LLVMBuildNot(g->b, bd->quantized, ""));
+	int rc = cg_emit_op(g, op);
+	cg_if_end(g, &c);
+	return rc;
+}
+
+static int emit_graph(struct cg *g, const struct abi *abi, struct body *bd)
+{
+	struct ir_module *m = g->m;
+	for (int k = 0; k < abi->ninputs; k++)
+		if (abi->inputs[k].type->elem != IR_ELEM_F32)
+			copy_in(g, LLVMGetParam(bd->fn, (unsigned)k), abi->inputs[k].value);
+	for (int o = 0; o < m->nops; o++)
+		if (!m->ops[o].dead && emit_op(g, abi, bd, o) < 0)
+			return -1;
+	struct ir_type f32 = ir_type_f32(0, NULL);
+	for (int k = 0; k < abi->noutputs; k++) {
+		struct cg_storage *s = &g->storage[abi->outputs[k].value];
+		if (s->place != CG_PLACE_ARG || s->ptr != bd->out[k])
+			copy_out(g, abi->outputs[k].value, bd->out[k], &f32);
+	}
+	LLVMBuildRet(g->b, cg_i32(g, 0));
+	return 0;
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+static LLVMValueRef public_fn(struct cg *g, const char *suffix, LLVMTypeRef type)
+{
+	char name[160];
+	snprintf(name, sizeof name, "%s_%s", g->prefix, suffix);
+	LLVMValueRef fn = LLVMAddFunction(g->mod, name, type);
+	add_attr(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));
+	return fn;
+}
+
+static void ret_call(struct cg *g, struct body *bd, LLVMValueRef *args, int nargs)
+{
+	LLVMValueRef r = LLVMBuildCall2(g->b, bd->type, bd->fn, args, (unsigned)nargs, "");
+	LLVMSetTailCall(r, 1);
+	LLVMBuildRet(g->b, r);
+}
+
+/* P_run and P_run_q: the graph function's parameters but the flag. */
+static void entry_direct(struct cg *g, const struct abi *abi, struct body *bd, const char *suffix,
+			 bool quantized, struct arena *a)
+{
+	int nptr = abi->ninputs + abi->noutputs + 1;
+	LLVMTypeRef *params = arena_alloc(a, sizeof *params * (size_t)(nptr + 1));
+	for (int k = 0; k < nptr; k++)
+		params[k] = g->t_ptr;
+	LLVMValueRef fn = public_fn(g, suffix, LLVMFunctionType(g->t_i32, params, (unsigned)nptr, 0));
+	LLVMValueRef *args = arena_alloc(a, sizeof *args * (size_t)(nptr + 1));
+	for (int k = 0; k < nptr; k++)
+		args[k] = LLVMGetParam(fn, (unsigned)k);
+	args[nptr] = LLVMConstInt(g->t_i1, quantized, 0);
+	ret_call(g, bd, args, nptr + 1);
+}
+
+/* P_run_v(inputs, outputs, workspace): pointers from two arrays. */
+static void entry_vector(struct cg *g, const struct abi *abi, struct body *bd, struct arena *a)
+{
+	LLVMTypeRef params[3] = {g->t_ptr, g->t_ptr, g->t_ptr};
+	LLVMValueRef fn = public_fn(g, "run_v", LLVMFunctionType(g->t_i32, params, 3, 0));
+	LLVMValueRef ins = LLVMGetParam(fn, 0), outs = LLVMGetParam(fn, 1);
+	LLVMValueRef null = LLVMConstNull(g->t_ptr), bad = LLVMConstInt(g->t_i1, 0, 0);
+	if (abi->ninputs)
+		bad = LLVMBuildOr(g->b, bad, LLVMBuildICmp(g->b, LLVMIntEQ, ins, null, ""), "");
+	if (abi->noutputs)
+		bad = LLVMBuildOr(g->b, bad, LLVMBuildICmp(g->b, LLVMIntEQ, outs, null, ""), "");
+	LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(g->ctx, fn, "bad_args");
+	LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(g->ctx, fn, "run");
+	LLVMBuildCondBr(g->b, bad, fail, run);
+	LLVMPositionBuilderAtEnd(g->b, fail);
+	LLVMBuildRet(g->b, cg_i32(g, -1));
+	LLVMPositionBuilderAtEnd(g->b, run);
+	int nptr = abi->ninputs + abi->noutputs;
+	LLVMValueRef *args = arena_alloc(a, sizeof *args * (size_t)(nptr + 2));
+	for (int k = 0; k < nptr; k++) {
+		LLVMValueRef idx = cg_i64(g, k < abi->ninputs ? k : k - abi->ninputs);
+		LLVMValueRef at = LLVMBuildInBoundsGEP2(g->b, g->t_ptr, k < abi->ninputs ? ins : outs,
+							&idx, 1, "");
+		args[k] = LLVMBuildLoad2(g->b, g->t_ptr, at, "");
+	}
+	args[nptr] = LLVMGetParam(fn, 2);
+	args[nptr + 1] = LLVMConstInt(g->t_i1, 0, 0);
+	ret_call(g, bd, args, nptr + 2);
+}
+
+/* P_info: the address of the read-only description. */
+static void entry_info(struct cg *g, const struct model_desc *d)
+{
+	bool big = LLVMByteOrder(LLVMGetModuleDataLayout(g->mod)) == LLVMBigEndian;
+	size_t n;
+	uint8_t *bytes = info_bytes(d, big, &n);
+	LLVMValueRef init = LLVMConstStringInContext2(g->ctx, (const char *)bytes, n, 1);
+	free(bytes);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), "info");
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetAlignment(gv, 8);
+	public_fn(g, "info", LLVMFunctionType(g->t_ptr, NULL, 0, 0));
+	LLVMBuildRet(g->b, gv);
+}
+
+static int64_t weights_bytes(struct cg *g)
+{
+	int64_t n = 0;
+	for (int v = 0; v < g->m->nvalues; v++)
+		if (g->storage[v].place == CG_PLACE_CONST && g->storage[v].ptr)
+			n += g->storage[v].const_bytes;
+	return n;
+}
+
+int codegen_module(struct model_desc *d, LLVMContextRef ctx, LLVMModuleRef mod)
+{
+	struct arena a = {0};
+	struct cg g;
+	struct body bd = {0};
+	struct plan plan;
+	int rc = -1;
+	init_cg(&g, d, ctx, mod, &a);
+	make_body(&g, &d->abi, &bd, &a);
+	find_roles(d->m, &d->abi, &bd, &a);
+	assign_places(&g, &d->abi, &bd);
+	plan_workspace(&g, &bd, &plan, &a);
+	d->workspace_size = plan.size;
+	if (d->o->verbose)
+		plan_print(d->m, &plan, d->o->verbose);
+	emit_checks(&g, &d->abi, &bd, plan.size);
+	if (emit_graph(&g, &d->abi, &bd) < 0)
+		goto fail;
+	d->weights_size = weights_bytes(&g);
+	entry_direct(&g, &d->abi, &bd, "run", false, &a);
+	entry_vector(&g, &d->abi, &bd, &a);
+	entry_direct(&g, &d->abi, &bd, "run_q", true, &a);
+	entry_info(&g, d);
+	rc = 0;
+fail:
+	LLVMDisposeBuilder(g.b);
+	arena_free(&a);
+	return rc;
+}

@@ -1,0 +1,263 @@
+/* emit.c: from an LLVM module to bytes: the target machine the options ask
+ * for, the verifier, the optimization pipeline (LLVM's default<On>) and
+ * emission of an object, assembly, textual IR or bitcode.
+ *
+ * The triple is normalized (LLVMNormalizeTargetTriple), so "arm-none-eabi"
+ * reads as arch-vendor-os-environment; an OS of "none" or "unknown" is a
+ * bare-metal target, compiled with the static relocation model by default,
+ * everything else position-independent. The host gets the host CPU and its
+ * features unless --mcpu says otherwise; a cross target "generic".
+ *
+ * LLVM reports an unknown --mcpu or --mattr by a warning on standard error
+ * when it builds the target machine's subtarget; to turn that into our
+ * one-line usage error, standard error is captured meanwhile.
+ */
+#include "backend.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitWriter.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void emit_init_targets(void)
+{
+	static bool done;
+	if (done)
+		return;
+	LLVMInitializeAllTargetInfos();
+	LLVMInitializeAllTargets();
+	LLVMInitializeAllTargetMCs();
+	LLVMInitializeAllAsmPrinters();
+	done = true;
+}
+
+/* Component k (0 arch, 1 vendor, 2 os, 3 environment) of a normalized triple. */
+static void triple_part(const char *triple, int k, char *out, size_t len)
+{
+	const char *s = triple;
+	for (int i = 0; i < k && s; i++) {
+		s = strchr(s, '-');
+		if (s)
+			s++;
+	}
+	size_t n = s ? strcspn(s, "-") : 0;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, s ? s : "", n);
+	out[n] = 0;
+}
+
+static bool bare_metal(const char *triple)
+{
+	char os[64];
+	triple_part(triple, 2, os, sizeof os);
+	return !strcmp(os, "none") || !strcmp(os, "unknown") || !os[0];
+}
+
+static LLVMCodeGenOptLevel codegen_level(int level)
+{
+	static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+						      LLVMCodeGenLevelDefault,
+						      LLVMCodeGenLevelAggressive};
+	return levels[level < 0 ? 0 : level > 3 ? 3 : level];
+}
+
+/* Runs fn(arg) with standard error going to a temporary file; returns what
+ * was written there (malloc'd, NUL-terminated; "" when nothing). */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+	fflush(stderr);
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	if (!tmp || saved < 0 || dup2(fileno(tmp), 2) < 0) {
+		if (tmp)
+			fclose(tmp);
+		if (saved >= 0)
+			close(saved);
+		fn(arg);
+		return calloc(1, 1);
+	}
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fseek(tmp, 0, SEEK_END);
+	long n = ftell(tmp);
+	char *text = calloc((size_t)(n > 0 ? n : 0) + 1, 1);
+	if (!text)
+		abort();
+	rewind(tmp);
+	if (n > 0 && fread(text, 1, (size_t)n, tmp) != (size_t)n)
+		text[0] = 0;
+	fclose(tmp);
+	return text;
+}
+
+struct create_args {
+	LLVMTargetRef target;
+	const char *triple, *cpu, *features;
+	LLVMCodeGenOptLevel level;
+	LLVMRelocMode reloc;
+	LLVMTargetMachineRef tm;
+};
+
+static void create(void *arg)
+{
+	struct create_args *c = arg;
+	c->tm = LLVMCreateTargetMachine(c->target, c->triple, c->cpu, c->features, c->level,
+					c->reloc, LLVMCodeModelDefault);
+}
+
+/* The first line of LLVM's complaint s, without "(ignoring ...)", in err. */
+static void first_line(const char *s, const char *triple, char *err, size_t errlen)
+{
+	int n = (int)strcspn(s, "\n");
+	const char *ignoring = strstr(s, " (ignoring");
+	if (ignoring && ignoring - s < n)
+		n = (int)(ignoring - s);
+	snprintf(err, errlen, "%.*s '%s'", n, s, triple);
+}
+
+LLVMTargetMachineRef emit_target_machine(const struct llvm_options *o, char *err, size_t errlen)
+{
+	char *host = LLVMGetDefaultTargetTriple();
+	char *host_norm = LLVMNormalizeTargetTriple(host);
+	char *triple = LLVMNormalizeTargetTriple(o->triple ? o->triple : host);
+	char *host_cpu = LLVMGetHostCPUName(), *host_features = LLVMGetHostCPUFeatures();
+	char *features = NULL, *msg = NULL;
+	LLVMTargetMachineRef tm = NULL;
+	LLVMTargetRef target;
+	bool is_host = !strcmp(triple, host_norm);
+	if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+		snprintf(err, errlen, "unknown --target '%s': %s", o->triple ? o->triple : triple,
+			 msg ? msg : "no such target");
+		goto done;
+	}
+	bool use_host_cpu = is_host && !o->cpu;
+	const char *cpu = o->cpu ? o->cpu : use_host_cpu ? host_cpu : "generic";
+	size_t n = strlen(host_features) + (o->features ? strlen(o->features) : 0) + 2;
+	features = calloc(n, 1);
+	if (!features)
+		abort();
+	if (use_host_cpu)
+		strcat(features, host_features);
+	if (o->features && o->features[0]) {
+		if (features[0])
+			strcat(features, ",");
+		strcat(features, o->features);
+	}
+	LLVMRelocMode reloc = o->reloc == LLVM_RELOC_STATIC ? LLVMRelocStatic
+			      : o->reloc == LLVM_RELOC_PIC  ? LLVMRelocPIC
+			      : bare_metal(triple)          ? LLVMRelocStatic
+							    : LLVMRelocPIC;
+	struct create_args c = {target, triple, cpu, features, codegen_level(o->opt_level), reloc,
+				NULL};
+	char *complaint = capture_stderr(create, &c);
+	tm = c.tm;
+	if (complaint[0] || !tm) {
+		if (complaint[0])
+			first_line(complaint, triple, err, errlen);
+		else
+			snprintf(err, errlen, "cannot create a target machine for '%s'", triple);
+		if (tm)
+			LLVMDisposeTargetMachine(tm);
+		tm = NULL;
+	}
+	free(complaint);
+done:
+	LLVMDisposeMessage(msg);
+	free(features);
+	LLVMDisposeMessage(host);
+	LLVMDisposeMessage(host_norm);
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(host_cpu);
+	LLVMDisposeMessage(host_features);
+	return tm;
+}
+
+static int optimize(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		    const struct llvm_options *o)
+{
+	char pipeline[32];
+	int level = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
+	snprintf(pipeline, sizeof pipeline, "default<O%d>", level);
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMPassBuilderOptionsSetLoopVectorization(po, level >= 2);
+	LLVMPassBuilderOptionsSetSLPVectorization(po, level >= 2);
+	LLVMPassBuilderOptionsSetLoopUnrolling(po, level >= 2);
+	LLVMErrorRef e = LLVMRunPasses(mod, pipeline, tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (!e)
+		return 0;
+	char *msg = LLVMGetErrorMessage(e);
+	ir_error(m, "internal error: optimizing the code of %s failed: %s", o->source_name, msg);
+	LLVMDisposeErrorMessage(msg);
+	return -1;
+}
+
+static void take_buffer(LLVMMemoryBufferRef buf, struct llvm_result *r)
+{
+	r->code_size = LLVMGetBufferSize(buf);
+	r->code = malloc(r->code_size + 1);
+	if (!r->code)
+		abort();
+	memcpy(r->code, LLVMGetBufferStart(buf), r->code_size);
+	r->code[r->code_size] = 0;
+	LLVMDisposeMemoryBuffer(buf);
+}
+
+int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		const struct llvm_options *o, struct llvm_result *r, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	char *msg = NULL;
+	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+		ir_error(m, "internal error: the LLVM backend made an invalid module for %s: %.*s",
+			 o->source_name, (int)strcspn(msg ? msg : "", "\n"), msg ? msg : "");
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	LLVMDisposeMessage(msg);
+	msg = NULL;
+	if (o->emit == LLVM_EMIT_HEADER)
+		return 0;
+	if (optimize(m, mod, tm, o) < 0)
+		return -1;
+	LLVMMemoryBufferRef buf = NULL;
+	switch (o->emit) {
+	case LLVM_EMIT_LLVM:
+		r->code = LLVMPrintModuleToString(mod);
+		r->code_size = strlen(r->code);
+		/* LLVM's message memory is not ours to keep */
+		char *copy = strdup(r->code);
+		LLVMDisposeMessage(r->code);
+		if (!copy)
+			abort();
+		r->code = copy;
+		return 0;
+	case LLVM_EMIT_BC:
+		take_buffer(LLVMWriteBitcodeToMemoryBuffer(mod), r);
+		return 0;
+	case LLVM_EMIT_OBJ:
+	case LLVM_EMIT_ASM:
+		if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod,
+							o->emit == LLVM_EMIT_OBJ ? LLVMObjectFile
+										 : LLVMAssemblyFile,
+							&msg, &buf)) {
+			ir_error(m, "internal error: emitting code for %s failed: %s", o->source_name,
+				 msg ? msg : "");
+			LLVMDisposeMessage(msg);
+			return -1;
+		}
+		take_buffer(buf, r);
+		return 0;
+	case LLVM_EMIT_HEADER:
+		break;
+	}
+	return 0;
+}

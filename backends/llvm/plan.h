@@ -1,0 +1,43 @@
+/* plan.h: the workspace memory plan of a generated function.
+ *
+ * Positions in the generated code: 0 is the prologue (graph inputs converted
+ * into the workspace), op k of m->ops is position k + 1, and nops + 1 the
+ * epilogue (outputs copied out). A value in the workspace is live from the
+ * position that writes it to its last reader (an op using it, or the
+ * epilogue for a graph output); two values share bytes only when their live
+ * ranges are disjoint, so an op never writes over its own operands.
+ *
+ * Offsets and the total size are multiples of PLAN_ALIGN, which is also the
+ * alignment the entry points demand of the workspace.
+ */
+#ifndef QONNXC_BACKENDS_LLVM_PLAN_H
+#define QONNXC_BACKENDS_LLVM_PLAN_H
+
+#include <stdio.h>
+
+#include "ir/ir.h"
+
+#define PLAN_ALIGN 64
+
+struct plan_entry {
+	int value;
+	int64_t bytes;     /* rounded up to PLAN_ALIGN */
+	int first, last;   /* live range, positions as above */
+	int64_t offset;
+};
+
+struct plan {
+	int64_t *offset;            /* per value: workspace offset, -1 when not in it */
+	struct plan_entry *entries; /* the values in the workspace, by value index */
+	int nentries;
+	int64_t size;               /* bytes, a multiple of PLAN_ALIGN */
+	int64_t peak;               /* the most bytes live at one position */
+};
+
+/* Plans the values v with bytes[v] >= 0 (their storage size; -1: not in
+ * the workspace). Memory from arena a. Requires current use lists. */
+void plan_build(struct ir_module *m, const int64_t *bytes, struct plan *p, struct arena *a);
+/* The plan, one line per tensor, and its efficiency (peak / size). */
+void plan_print(struct ir_module *m, const struct plan *p, FILE *out);
+
+#endif
