@@ -18,6 +18,7 @@ LLVMValueRef cg_fabs(struct cg *g, LLVMValueRef x);
 LLVMValueRef cg_sqrt(struct cg *g, LLVMValueRef x);
 LLVMValueRef cg_exp(struct cg *g, LLVMValueRef x);
 LLVMValueRef cg_log(struct cg *g, LLVMValueRef x);
+LLVMValueRef cg_log1p(struct cg *g, LLVMValueRef x); /* log(1 + x) without cancellation */
 LLVMValueRef cg_tanh(struct cg *g, LLVMValueRef x);
 LLVMValueRef cg_sigmoid(struct cg *g, LLVMValueRef x);
 LLVMValueRef cg_erf(struct cg *g, LLVMValueRef x);
