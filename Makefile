@@ -88,7 +88,7 @@ memcheck: $(BUILD)/qonnxc
 # The bad-input suite once more, on a build with ASan and UBSan.
 bad-san:
 	$(MAKE) SANITIZE=1 all
-	QONNXC=$(abspath build-san/qonnxc) $(PYTHON) -m pytest -q tests/e2e/test_bad_inputs.py
+	QONNXC=$(abspath build-san/qonnxc) $(PYTHON) -m pytest -q tests/e2e/test_bad_inputs.py tests/bad/found
 
 check: deps
 	$(MAKE) all

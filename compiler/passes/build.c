@@ -45,11 +45,12 @@ int cl_new_op(struct ir_module *m, enum ir_opcode code, const char *base, const 
 int cl_new_const(struct ir_module *m, const char *base, const char *suffix,
 		 const struct ir_type *t, const double *vals)
 {
-	int v = ir_add_const(m, derived(m, base, suffix), t, NULL);
+	struct ir_type type = *t; /* t may point into m->values, which ir_add_const grows */
+	int v = ir_add_const(m, derived(m, base, suffix), &type, NULL);
 	if (v < 0)
 		return -1;
-	struct ir_tensor tensor = {*t, m->values[v].data};
-	int64_t n = ir_type_numel(t);
+	struct ir_tensor tensor = {type, m->values[v].data};
+	int64_t n = ir_type_numel(&type);
 	for (int64_t i = 0; i < n; i++)
 		ir_tensor_set(&tensor, i, vals[i]);
 	return v;
