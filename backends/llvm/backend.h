@@ -45,6 +45,13 @@ extern const char header_shared_block[];
 void emit_init_targets(void);
 /* The target machine the options ask for; NULL with a message in err. */
 LLVMTargetMachineRef emit_target_machine(const struct llvm_options *o, char *err, size_t errlen);
+/* Gives mod the triple and data layout of tm. */
+void emit_set_target(LLVMModuleRef mod, LLVMTargetMachineRef tm);
+/* Checks mod with LLVM's verifier: 0, or -1 with an internal error. */
+int emit_verify(struct ir_module *m, LLVMModuleRef mod, const struct llvm_options *o);
+/* Runs the optimization pipeline of o->opt_level on mod: 0, or -1. */
+int emit_optimize(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		  const struct llvm_options *o);
 /* Verifies, optimizes and emits mod as o->emit asks into r->code. 0; -1
  * with m->error set; -2 with err for a CPU or feature the target rejects. */
 int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,

@@ -180,8 +180,31 @@ done:
 	return tm;
 }
 
-static int optimize(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		    const struct llvm_options *o)
+void emit_set_target(LLVMModuleRef mod, LLVMTargetMachineRef tm)
+{
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	LLVMSetTarget(mod, triple);
+	LLVMDisposeMessage(triple);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	LLVMSetModuleDataLayout(mod, td);
+	LLVMDisposeTargetData(td);
+}
+
+int emit_verify(struct ir_module *m, LLVMModuleRef mod, const struct llvm_options *o)
+{
+	char *msg = NULL;
+	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+		ir_error(m, "internal error: the LLVM backend made an invalid module for %s: %.*s",
+			 o->source_name, (int)strcspn(msg ? msg : "", "\n"), msg ? msg : "");
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	LLVMDisposeMessage(msg);
+	return 0;
+}
+
+int emit_optimize(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		  const struct llvm_options *o)
 {
 	char pipeline[32];
 	int level = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
@@ -216,17 +239,11 @@ int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 {
 	(void)err, (void)errlen;
 	char *msg = NULL;
-	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-		ir_error(m, "internal error: the LLVM backend made an invalid module for %s: %.*s",
-			 o->source_name, (int)strcspn(msg ? msg : "", "\n"), msg ? msg : "");
-		LLVMDisposeMessage(msg);
+	if (emit_verify(m, mod, o) < 0)
 		return -1;
-	}
-	LLVMDisposeMessage(msg);
-	msg = NULL;
 	if (o->emit == LLVM_EMIT_HEADER)
 		return 0;
-	if (optimize(m, mod, tm, o) < 0)
+	if (emit_optimize(m, mod, tm, o) < 0)
 		return -1;
 	LLVMMemoryBufferRef buf = NULL;
 	switch (o->emit) {

@@ -51,16 +51,6 @@ static int count_quantized(const struct abi_tensor *t, int n)
 	return c;
 }
 
-static void set_target(LLVMModuleRef mod, LLVMTargetMachineRef tm)
-{
-	char *triple = LLVMGetTargetMachineTriple(tm);
-	LLVMSetTarget(mod, triple);
-	LLVMDisposeMessage(triple);
-	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
-	LLVMSetModuleDataLayout(mod, td);
-	LLVMDisposeTargetData(td);
-}
-
 int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_result *r,
 		 char *err, size_t errlen)
 {
@@ -75,7 +65,7 @@ int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_
 	LLVMContextRef ctx = LLVMContextCreate();
 	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(o->source_name, ctx);
 	LLVMSetSourceFileName(mod, o->source_name, strlen(o->source_name));
-	set_target(mod, tm);
+	emit_set_target(mod, tm);
 	int rc = codegen_module(&d, ctx, mod);
 	if (rc == 0)
 		rc = emit_module(m, mod, tm, o, r, err, errlen);
