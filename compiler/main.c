@@ -28,9 +28,8 @@ void driver_error(const char *prefix, const char *fmt, ...)
 		fprintf(stderr, "qonnxc: error: %s\n", msg);
 }
 
-/* The passes after import: --passes, else the default pipeline when
- * compiling and none for `run` (the interpreter is the oracle for the
- * imported graph). */
+/* The passes after import: --passes, else the default pipeline, except for
+ * `run --interp` (the interpreter is the oracle for the imported graph). */
 static int run_passes(struct ir_module *m, const struct cli_options *opt)
 {
 	struct pipeline_options po = {
@@ -41,7 +40,7 @@ static int run_passes(struct ir_module *m, const struct cli_options *opt)
 		.verbose = opt->verbose,
 		.dump = stderr,
 	};
-	if (opt->command == CLI_RUN && !opt->passes)
+	if (opt->command == CLI_RUN && opt->interp && !opt->passes)
 		po.passes = "none";
 	m->io_channels_last = opt->io_channels_last;
 	if (pipeline_run(m, &po) < 0) {

@@ -5,11 +5,13 @@
  * model's input element types. An input whose rank is the model input's rank
  * plus one holds N samples: the model runs on each and every output gets the
  * same leading dimension N. Outputs go to .npy files (--output, in model
- * output order) or are printed. This version executes with the reference
- * interpreter (--interp is accepted and is the only engine), on the imported
- * graph, or on the IR after the passes named by --passes (driver_load).
+ * output order) or are printed. The model is compiled in memory with the
+ * LLVM backend's JIT after the default pipeline (or --passes) and run through
+ * its float32 entry point; --interp executes with the reference interpreter
+ * instead, on the imported graph or on the IR after --passes (driver_load).
  */
 #include "driver.h"
+#include "backends/llvm/jit.h"
 #include "ir/interp/interp.h"
 #include "onnx/onnx_import.h"
 #include "runtime/npy.h"
@@ -164,8 +166,62 @@ static void alloc_outputs(struct ir_module *m, struct run_data *rd, struct arena
 	}
 }
 
+/* float32 copies of n storage-form tensors (the compiled entry's format);
+ * f32 tensors are used in place. */
+static void to_f32(const struct ir_tensor *t, int n, const float **out, struct arena *a)
+{
+	for (int i = 0; i < n; i++) {
+		if (t[i].type.elem == IR_ELEM_F32) {
+			out[i] = t[i].data;
+			continue;
+		}
+		int64_t count = ir_type_numel(&t[i].type);
+		float *f = arena_alloc(a, (size_t)count * sizeof *f + 1);
+		for (int64_t k = 0; k < count; k++)
+			f[k] = (float)ir_tensor_get(&t[i], k);
+		out[i] = f;
+	}
+}
+
+/* The samples through the model compiled in memory (backends/llvm/jit.h). */
+static int run_samples_jit(struct ir_module *m, const struct cli_options *opt, struct run_data *rd)
+{
+	struct llvm_jit *j = llvm_jit_compile(m, opt->opt_level);
+	if (!j) {
+		driver_error(opt->model, "%s", m->error);
+		return -1;
+	}
+	struct arena a = {0};
+	float *outs[CLI_MAX_FILES];
+	for (int i = 0; i < m->noutputs; i++)
+		outs[i] = arena_alloc(&a, (size_t)ir_type_numel(&ir_val(m, m->outputs[i])->type) *
+						  sizeof(float) + 1);
+	int rc = 0;
+	for (int64_t s = 0; s < rd->samples && rc == 0; s++) {
+		struct arena per = {0};
+		struct ir_tensor ins[CLI_MAX_FILES];
+		const float *fins[CLI_MAX_FILES];
+		for (int i = 0; i < m->ninputs; i++)
+			ins[i] = sample_of(&rd->inputs[i], s, rd->batched);
+		to_f32(ins, m->ninputs, fins, &per);
+		if ((rc = llvm_jit_run(j, fins, outs)) != 0)
+			driver_error(opt->model, "the compiled model returned %d", rc);
+		for (int i = 0; i < m->noutputs && rc == 0; i++) {
+			struct ir_tensor dst = sample_of(&rd->outputs[i], s, rd->batched);
+			for (int64_t k = 0, n = ir_type_numel(&dst.type); k < n; k++)
+				ir_tensor_set(&dst, k, outs[i][k]);
+		}
+		arena_free(&per);
+	}
+	arena_free(&a);
+	llvm_jit_free(j);
+	return rc ? -1 : 0;
+}
+
 static int run_samples(struct ir_module *m, const struct cli_options *opt, struct run_data *rd)
 {
+	if (!opt->interp)
+		return run_samples_jit(m, opt, rd);
 	struct ir_tensor ins[CLI_MAX_FILES], outs[CLI_MAX_FILES];
 	for (int64_t s = 0; s < rd->samples; s++) {
 		struct arena a = {0};

@@ -1,0 +1,23 @@
+/* jit.h: compiling a module in memory with LLVM's ORC JIT (LLJIT) and
+ * running it, for `qonnxc run` and `qonnxc verify`.
+ *
+ * The code is the same the object would contain for the host (same code
+ * generation, host CPU, the options' optimization level), called through
+ * its P_run_v entry: float32 arrays in the model's input and output shapes.
+ * The workspace is allocated once per compiled model.
+ */
+#ifndef QONNXC_BACKENDS_LLVM_JIT_H
+#define QONNXC_BACKENDS_LLVM_JIT_H
+
+#include "llvm_backend.h"
+
+struct llvm_jit;
+
+/* Compiles m (after the passes); NULL with m->error set. */
+struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level);
+/* Runs the compiled model once: inputs[i] holds M_IN<i>_SIZE floats,
+ * outputs[i] room for M_OUT<i>_SIZE. Returns the entry point's status (0). */
+int llvm_jit_run(struct llvm_jit *j, const float *const *inputs, float *const *outputs);
+void llvm_jit_free(struct llvm_jit *j);
+
+#endif
