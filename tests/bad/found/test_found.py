@@ -101,7 +101,7 @@ def make_inputs(path, outdir):
 
 
 def run_args(path, outdir):
-    args = ["run", path]
+    args = ["run", "--interp", path]
     for f in make_inputs(path, outdir):
         args += ["--input", f]
     return args
