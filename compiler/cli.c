@@ -21,6 +21,7 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: qonnxc [options] model.onnx\n"
 	      "       qonnxc run [--interp] [options] model.onnx --input x.npy ... [--output y.npy ...]\n"
+	      "       qonnxc verify [options] model.onnx [--input x.npy ...]\n"
 	      "\n"
 	      "Compiles a QONNX (or plain ONNX) model.\n"
 	      "\n"
@@ -69,6 +70,14 @@ void cli_usage(FILE *out)
 	      "                      order; one extra leading dimension N runs N samples\n"
 	      "  --output FILE       write an output as .npy, in model order; without --output\n"
 	      "                      the outputs are printed\n"
+	      "\n"
+	      "verify:\n"
+	      "                      runs the compiled model (JIT) and the interpreter on the\n"
+	      "                      imported graph on the same inputs (the --input files, or\n"
+	      "                      random ones in the input quantizers' ranges) and reports\n"
+	      "                      per output the largest difference and the elements off by\n"
+	      "                      one quantization step; exit 1 when more than 0.1% are, or\n"
+	      "                      any is further off\n"
 	      "\n"
 	      "passes:\n",
 	      out);
@@ -265,6 +274,9 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		opt->command = CLI_RUN;
 		i = 2;
+	} else if (argc > 1 && !strcmp(argv[1], "verify")) {
+		opt->command = CLI_VERIFY;
+		i = 2;
 	}
 	enum cli_command cmd = opt->command;
 	for (; i < argc; i++)
@@ -277,6 +289,10 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 		return snprintf(err, (size_t)errlen, "no model given"), -1;
 	if (cmd == CLI_RUN && (opt->emit != CLI_EMIT_NONE || opt->output))
 		return snprintf(err, (size_t)errlen, "run takes --output, not -o or --emit"), -1;
+	if (cmd == CLI_VERIFY && (opt->emit != CLI_EMIT_NONE || opt->output || opt->noutputs ||
+				  opt->interp || opt->io_channels_last))
+		return snprintf(err, (size_t)errlen,
+				"verify takes --input files and pass options only"), -1;
 	if (cmd == CLI_COMPILE && (opt->ninputs || opt->noutputs || opt->interp))
 		return snprintf(err, (size_t)errlen,
 				"--input, --output and --interp belong to 'qonnxc run'"), -1;

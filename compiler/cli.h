@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum cli_command { CLI_COMPILE, CLI_RUN, CLI_HELP, CLI_VERSION };
+enum cli_command { CLI_COMPILE, CLI_RUN, CLI_VERIFY, CLI_HELP, CLI_VERSION };
 enum cli_emit {
 	CLI_EMIT_NONE,
 	CLI_EMIT_IR,

@@ -20,5 +20,6 @@ struct ir_module *driver_load(const struct cli_options *opt);
 
 int driver_compile(const struct cli_options *opt);
 int driver_run(const struct cli_options *opt);
+int driver_verify(const struct cli_options *opt);
 
 #endif

@@ -96,6 +96,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	case CLI_RUN:
 		return driver_run(&opt);
+	case CLI_VERIFY:
+		return driver_verify(&opt);
 	case CLI_COMPILE:
 		break;
 	}

@@ -11,6 +11,7 @@
  * instead, on the imported graph or on the IR after --passes (driver_load).
  */
 #include "driver.h"
+#include "run.h"
 #include "backends/llvm/jit.h"
 #include "ir/interp/interp.h"
 #include "onnx/onnx_import.h"
@@ -19,13 +20,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct run_data {
-	struct ir_tensor inputs[CLI_MAX_FILES];  /* whole files, converted to the input types */
-	struct ir_tensor outputs[CLI_MAX_FILES]; /* [N] + output dims when batched */
-	int64_t samples;
-	bool batched;
-};
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -118,8 +112,8 @@ static int conform_input(struct ir_module *m, int i, const char *path, struct ir
 	return 0;
 }
 
-static int load_inputs(struct ir_module *m, const struct cli_options *opt, struct run_data *rd,
-		       struct arena *a)
+int run_load_inputs(struct ir_module *m, const struct cli_options *opt, struct run_data *rd,
+		    struct arena *a)
 {
 	if (opt->ninputs != m->ninputs) {
 		driver_error(opt->model, "the model has %d inputs, %d --input files given", m->ninputs,
@@ -138,8 +132,7 @@ static int load_inputs(struct ir_module *m, const struct cli_options *opt, struc
 	return 0;
 }
 
-/* Tensor holding sample s of a batched whole-file tensor (no copy). */
-static struct ir_tensor sample_of(const struct ir_tensor *whole, int64_t s, bool batched)
+struct ir_tensor run_sample_of(const struct ir_tensor *whole, int64_t s, bool batched)
 {
 	if (!batched)
 		return *whole;
@@ -166,9 +159,7 @@ static void alloc_outputs(struct ir_module *m, struct run_data *rd, struct arena
 	}
 }
 
-/* float32 copies of n storage-form tensors (the compiled entry's format);
- * f32 tensors are used in place. */
-static void to_f32(const struct ir_tensor *t, int n, const float **out, struct arena *a)
+void run_to_f32(const struct ir_tensor *t, int n, const float **out, struct arena *a)
 {
 	for (int i = 0; i < n; i++) {
 		if (t[i].type.elem == IR_ELEM_F32) {
@@ -202,12 +193,12 @@ static int run_samples_jit(struct ir_module *m, const struct cli_options *opt, s
 		struct ir_tensor ins[CLI_MAX_FILES];
 		const float *fins[CLI_MAX_FILES];
 		for (int i = 0; i < m->ninputs; i++)
-			ins[i] = sample_of(&rd->inputs[i], s, rd->batched);
-		to_f32(ins, m->ninputs, fins, &per);
+			ins[i] = run_sample_of(&rd->inputs[i], s, rd->batched);
+		run_to_f32(ins, m->ninputs, fins, &per);
 		if ((rc = llvm_jit_run(j, fins, outs)) != 0)
 			driver_error(opt->model, "the compiled model returned %d", rc);
 		for (int i = 0; i < m->noutputs && rc == 0; i++) {
-			struct ir_tensor dst = sample_of(&rd->outputs[i], s, rd->batched);
+			struct ir_tensor dst = run_sample_of(&rd->outputs[i], s, rd->batched);
 			for (int64_t k = 0, n = ir_type_numel(&dst.type); k < n; k++)
 				ir_tensor_set(&dst, k, outs[i][k]);
 		}
@@ -226,14 +217,14 @@ static int run_samples(struct ir_module *m, const struct cli_options *opt, struc
 	for (int64_t s = 0; s < rd->samples; s++) {
 		struct arena a = {0};
 		for (int i = 0; i < m->ninputs; i++)
-			ins[i] = sample_of(&rd->inputs[i], s, rd->batched);
+			ins[i] = run_sample_of(&rd->inputs[i], s, rd->batched);
 		if (interp_run(m, ins, outs, &a) < 0) {
 			driver_error(opt->model, "%s", m->error);
 			arena_free(&a);
 			return -1;
 		}
 		for (int i = 0; i < m->noutputs; i++) {
-			struct ir_tensor dst = sample_of(&rd->outputs[i], s, rd->batched);
+			struct ir_tensor dst = run_sample_of(&rd->outputs[i], s, rd->batched);
 			memcpy(dst.data, outs[i].data,
 			       (size_t)ir_type_numel(&dst.type) * ir_storage_size(dst.type.elem));
 		}
@@ -312,7 +303,7 @@ int driver_run(const struct cli_options *opt)
 	struct arena a = {0};
 	struct run_data *rd = arena_alloc(&a, sizeof *rd);
 	int rc = EXIT_BAD_MODEL;
-	if (load_inputs(m, opt, rd, &a) < 0) {
+	if (run_load_inputs(m, opt, rd, &a) < 0) {
 		rc = EXIT_USAGE; /* the input files, not the model, are at fault */
 		goto done;
 	}
