@@ -70,12 +70,13 @@ void fuzz_init(void)
 }
 
 /* Every error the user can see is one non-empty line, and about the input:
- * "internal error" is what the pipeline says when a pass failed silently. */
+ * a message starting "internal error" is a bug of qonnxc's (a pass that
+ * failed silently, an invalid LLVM module), whatever the input. */
 static void check_message(const char *stage, const char *msg)
 {
 	if (!msg[0])
 		finding("%s failed without an error message", stage);
-	if (strstr(msg, "internal error"))
+	if (!strncmp(msg, "internal error", 14))
 		finding("%s: %s", stage, msg);
 	if (strchr(msg, '\n') || strchr(msg, '\r'))
 		finding("%s error spans several lines: %s", stage, msg);
