@@ -6,13 +6,21 @@
  *   1. lower_qdq: each IntQuant / BipolarQuant with known parameters becomes
  *      Quantize (float -> quantized integer type) + Dequantize; on a constant
  *      input the Quantize is evaluated now into an integer constant.
- *   2. lower_sink: Dequantize moves downstream through data movement, Relu
- *      and MatMul (scales multiply), so MatMul runs on integers and gives an
- *      accumulator type (ir/shape/linalg.c).
- *   3. lower_thresholds: a Dequantize'd accumulator reaching a Quantize
- *      through per-channel monotone float ops (Mul/Add/Sub/Div by constants,
- *      Relu) becomes one MultiThreshold whose thresholds are computed here.
- * Steps 2 and 3 repeat until nothing changes; each round restores program
+ *   2. lower_sink: Dequantize moves downstream through data movement
+ *      (Reshape, Transpose, Resize nearest, DepthToSpace, Pad, Concat...),
+ *      Relu, MaxPool and MatMul (scales multiply), so these run on integers;
+ *      MatMul gives an accumulator type (ir/shape/linalg.c).
+ *   3. lower_conv: the same through Conv (either layout), its bias becoming
+ *      an integer in the accumulator's scale when exact (ir/shape/conv.c).
+ *   4. lower_pool: AveragePool / GlobalAveragePool as an integer window sum
+ *      (a depthwise Conv of ones) and a division by the count.
+ *   5. lower_add: Add/Sub of two branches in one scale, or of a constant
+ *      that is exact in the integer's scale, on integers widened by Cast.
+ *   6. lower_thresholds: a Dequantize'd integer reaching a Quantize through
+ *      per-channel monotone float ops (Mul/Add/Sub/Div by constants, Relu,
+ *      LeakyRelu, Clip) becomes one MultiThreshold whose thresholds are
+ *      computed here.
+ * Steps 2 to 6 repeat until nothing changes; each round restores program
  * order and prunes what died.
  *
  * Real-valued semantics: every quantized tensor holds exactly the integers the
@@ -29,6 +37,12 @@
 #include "passes.h"
 
 enum { MAX_ROUNDS = 100 };
+
+/* The steps repeated until none changes anything, in this order. */
+static int (*const steps[])(struct ir_module *) = {
+	lower_fold_int, lower_sink, lower_conv, lower_pool, lower_add, lower_thresholds,
+};
+enum { NSTEPS = sizeof steps / sizeof steps[0] };
 
 int li_add_op(struct ir_module *m, enum ir_opcode code, const char *base, const char *suffix,
 	      int noperands, const int *operands)
@@ -82,6 +96,34 @@ int li_dequant_def(struct ir_module *m, int v)
 	return !m->ops[o].dead && m->ops[o].code == IR_OP_Dequantize ? o : IR_NONE;
 }
 
+int li_quantized_source(struct ir_module *m, int v)
+{
+	int d = li_dequant_def(m, v);
+	return d == IR_NONE ? IR_NONE : m->ops[d].operands[0];
+}
+
+int li_clone(struct ir_module *m, int o, int noperands, const int *operands)
+{
+	int n = li_add_op(m, m->ops[o].code, m->ops[o].name, "int", noperands, operands);
+	if (n < 0)
+		return -1;
+	cl_copy_attrs(m, o, n);
+	return li_infer(m, n) < 0 ? LI_REJECTED : n;
+}
+
+int li_finish(struct ir_module *m, int o, int n)
+{
+	int y = m->ops[o].results[0];
+	int d = li_dequantize(m, m->ops[n].results[0], m->values[y].type.elem, m->ops[o].name);
+	if (d >= 0 && li_replace(m, o, d, y))
+		return 1;
+	if (d < 0 && m->error[0])
+		return -1;
+	m->ops[n].dead = true;
+	ir_rebuild_uses(m);
+	return 0;
+}
+
 static int tidy(struct ir_module *m)
 {
 	if (ir_toposort(m) < 0 || cleanup_dead_code(m) < 0)
@@ -96,11 +138,16 @@ int pass_lower_integer(struct ir_module *m)
 	if (lower_qdq(m) < 0 || tidy(m) < 0)
 		return -1;
 	for (int round = 0; round < MAX_ROUNDS; round++) {
-		int a = lower_fold_int(m), b = a < 0 ? -1 : lower_sink(m);
-		int c = b < 0 ? -1 : lower_thresholds(m);
-		if (c < 0 || tidy(m) < 0)
+		int changes = 0;
+		for (int s = 0; s < NSTEPS; s++) {
+			int r = steps[s](m);
+			if (r < 0)
+				return -1;
+			changes += r;
+		}
+		if (tidy(m) < 0)
 			return -1;
-		if (a + b + c == 0)
+		if (changes == 0)
 			break;
 	}
 	return 0;

@@ -22,10 +22,23 @@ int li_dequantize(struct ir_module *m, int q, enum ir_elem elem, const char *bas
 bool li_replace(struct ir_module *m, int old, int n, int v);
 /* The Dequantize op defining v, or IR_NONE. */
 int li_dequant_def(struct ir_module *m, int v);
+/* The quantized integer behind a Dequantize defining v, or IR_NONE. */
+int li_quantized_source(struct ir_module *m, int v);
+/* A copy of op o (code, attributes, layout, opset) on operands[], typed:
+ * its index; LI_REJECTED (nothing left behind) when shape inference rejects
+ * it; -1 after an error. */
+enum { LI_REJECTED = -2 };
+int li_clone(struct ir_module *m, int o, int noperands, const int *operands);
+/* Makes Dequantize(result of new op n) stand for op o's single result, o
+ * killed: 1; 0 when that does not fit (n killed); -1 after an error. */
+int li_finish(struct ir_module *m, int o, int n);
 
 int lower_qdq(struct ir_module *m);        /* lower_qdq.c */
 int lower_fold_int(struct ir_module *m);   /* lower_qdq.c */
 int lower_sink(struct ir_module *m);       /* lower_sink.c */
+int lower_conv(struct ir_module *m);       /* lower_conv.c */
+int lower_pool(struct ir_module *m);       /* lower_pool.c */
+int lower_add(struct ir_module *m);        /* lower_add.c */
 int lower_thresholds(struct ir_module *m); /* lower_thresholds.c */
 
 #endif

@@ -3,15 +3,17 @@
  *
  * Pattern: q' = Quantize(f(Dequantize(acc))) where f is a chain of
  * single-use ops Mul, Add, Sub, Div (the other operand a constant, scalar or
- * per channel) and Relu, every constant varying along one channel axis at
- * most. For each channel c, level(a) = Quantize(f_c(Dequantize(a))) is a
+ * per channel), Relu, LeakyRelu with alpha >= 0 and Clip with constant
+ * bounds, every constant varying along one channel axis at most. For each channel c, level(a) = Quantize(f_c(Dequantize(a))) is a
  * monotone function of the integer accumulator a (each op is, and rounding a
  * float is monotone too), so it is a staircase: for each level step k the
  * smallest a reaching it (largest a, on a decreasing channel) is found by
  * binary search over the accumulator type's range, evaluating the chain in
  * double exactly as the float64 oracle does (promote-f64), Quantize's own
  * rounding included. A level never reached gets a threshold outside the
- * range. The MultiThreshold result is q' itself (same quantized type).
+ * range. The MultiThreshold result is q' itself (same quantized type); the
+ * thresholds get the narrowest signed type holding them (the accumulator's
+ * width, or one bit more when a level is never reached).
  */
 #include "cleanup.h"
 #include "ir/quant.h"
@@ -39,10 +41,11 @@ static bool known_float(struct ir_module *m, int v)
 				m->values[v].type.elem == IR_ELEM_F64) && ir_known_data(m, v);
 }
 
-/* The constant operand index of a chain op, or -1 (Relu: no constant). */
+/* The constant operand index of a chain op, or -1 (Relu, LeakyRelu, Clip:
+ * the operand is 0 and the parameters are attributes or scalar bounds). */
 static int const_operand(struct ir_module *m, const struct ir_op *op)
 {
-	if (op->code == IR_OP_Relu)
+	if (op->code == IR_OP_Relu || op->code == IR_OP_LeakyRelu || op->code == IR_OP_Clip)
 		return -1;
 	if (known_float(m, op->operands[1]))
 		return 1;
@@ -70,10 +73,33 @@ static void known_per_axis(struct ir_module *m, int v, const struct ir_type *t, 
 		per[k] = known_elem(m, v, along ? k : 0);
 }
 
-static bool is_chain_op(enum ir_opcode c)
+/* Clip's bound k (1 min, 2 max) when given: a known float scalar. */
+static bool clip_bound(struct ir_module *m, const struct ir_op *op, int k, double *v)
 {
-	return c == IR_OP_Mul || c == IR_OP_Add || c == IR_OP_Sub || c == IR_OP_Div ||
-	       c == IR_OP_Relu;
+	if (k >= op->noperands || op->operands[k] == IR_NONE)
+		return false;
+	*v = known_elem(m, op->operands[k], 0);
+	return true;
+}
+
+/* Op o may be a link of a chain: a monotone non-decreasing function of its
+ * operand 0 (its constants read at threshold time). */
+static bool is_chain_op(struct ir_module *m, int o)
+{
+	const struct ir_op *op = &m->ops[o];
+	switch (op->code) {
+	case IR_OP_Mul: case IR_OP_Add: case IR_OP_Sub: case IR_OP_Div: case IR_OP_Relu:
+		return true;
+	case IR_OP_LeakyRelu:
+		return ir_attr_float(op, "alpha", 0.01) >= 0;
+	case IR_OP_Clip:
+		for (int k = 1; k < op->noperands; k++)
+			if (op->operands[k] != IR_NONE && !known_float(m, op->operands[k]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* Notes axis as the channel axis when a parameter varies along it. */
@@ -117,7 +143,7 @@ static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 			break;
 		}
 		int o = cl_single_use_def(m, v);
-		if (o == IR_NONE || !is_chain_op(m->ops[o].code) || ch->n == MAX_CHAIN)
+		if (o == IR_NONE || !is_chain_op(m, o) || ch->n == MAX_CHAIN)
 			return false;
 		int k = const_operand(m, &m->ops[o]);
 		if (k == -2)
@@ -203,6 +229,15 @@ static double level(struct ir_module *m, const struct chain *ch, int64_t c, int6
 		case IR_OP_Add: y = y + k; break;
 		case IR_OP_Sub: y = left ? k - y : y - k; break;
 		case IR_OP_Div: y = y / k; break;
+		case IR_OP_LeakyRelu: y = y < 0 ? y * ir_attr_float(op, "alpha", 0.01) : y; break;
+		case IR_OP_Clip: {
+			double b;
+			if (clip_bound(m, op, 1, &b) && y < b)
+				y = b;
+			if (clip_bound(m, op, 2, &b) && y > b)
+				y = b;
+			break;
+		}
 		default: y = y > 0 ? y : 0; break;
 		}
 	}
@@ -269,14 +304,9 @@ static int build(struct ir_module *m, struct chain *ch)
 	int64_t base = bipolar ? -1 : lo, step = bipolar ? 2 : 1, k_count = bipolar ? 1 : hi - lo;
 	if (k_count < 1 || k_count > 4096)
 		return 0;
-	int64_t C = ch->channels;
-	struct ir_type tt = ir_type_int(64, true, 2, (int64_t[]){C, k_count});
-	struct ir_type dt = ir_type_int(8, true, 1, (int64_t[]){C});
-	int t = ir_add_const(m, arena_printf(&m->arena, "%s_thresholds", qz->name), &tt, NULL);
-	int dv = ir_add_const(m, arena_printf(&m->arena, "%s_descending", qz->name), &dt, NULL);
-	if (t < 0 || dv < 0)
-		return -1;
-	int64_t *rows = m->values[t].data, *desc = m->values[dv].data;
+	int64_t C = ch->channels, tlo = 0, thi = 0;
+	int64_t *rows = arena_alloc(&m->arena, (size_t)(C * k_count) * sizeof *rows);
+	int64_t *desc = arena_alloc(&m->arena, (size_t)C * sizeof *desc);
 	bool any_down = false;
 	for (int64_t c = 0; c < C; c++) {
 		bool down;
@@ -284,6 +314,17 @@ static int build(struct ir_module *m, struct chain *ch)
 		desc[c] = down;
 		any_down = any_down || down;
 	}
+	for (int64_t i = 0; i < C * k_count; i++) {
+		tlo = rows[i] < tlo ? rows[i] : tlo;
+		thi = rows[i] > thi ? rows[i] : thi;
+	}
+	qz = &m->ops[ch->quantize];
+	struct ir_type tt = ir_type_int(ir_signed_bits_for(tlo, thi), true, 2, (int64_t[]){C, k_count});
+	struct ir_type dt = ir_type_int(1, false, 1, (int64_t[]){C});
+	int t = ir_add_const(m, arena_printf(&m->arena, "%s_thresholds", qz->name), &tt, rows);
+	int dv = ir_add_const(m, arena_printf(&m->arena, "%s_descending", qz->name), &dt, desc);
+	if (t < 0 || dv < 0)
+		return -1;
 	qz = &m->ops[ch->quantize];
 	int operands[5] = {ch->acc, t, qz->operands[1], qz->operands[2], dv};
 	int y = qz->results[0];

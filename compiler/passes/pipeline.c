@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEFAULT_PIPELINE "cleanup,channels-last"
+#define DEFAULT_PIPELINE "cleanup,channels-last,lower-integer"
 
 struct pass {
 	const char *name;
@@ -29,7 +29,10 @@ static const struct pass passes[] = {
 	 "convolutions, pools and the ops between them to channels-last\n"
 	 "(NHWC), with Transposes only where the layout must change"},
 	{"promote-f64", pass_promote_f64, "every f32 tensor to f64 (the float64 oracle)"},
-	{"lower-integer", pass_lower_integer, "quantizers to integer Quantize/Dequantize, MatMul on integers,\nmonotone chains to MultiThreshold"},
+	{"lower-integer", pass_lower_integer,
+	 "quantizers to integer Quantize/Dequantize; MatMul, Conv, pools,\n"
+	 "data movement and Add on integers; requantizations to\n"
+	 "MultiThreshold"},
 };
 
 enum { NPASSES = sizeof passes / sizeof passes[0], MAX_NAME = 64 };

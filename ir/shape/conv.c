@@ -9,10 +9,23 @@
  *   in * stride for SAME_*, or output_shape when given (pads then derived,
  *   and they must not be negative). Channels-first only.
  * X, W and B share one numeric element type, which the result takes.
+ *
+ * Integer Conv (X and W integer, widths may differ; B, when present, integer
+ * too) gives a signed accumulator just wide enough never to overflow: with
+ * X's values in [xlo, xhi] (its type's range; the zero padding lies inside
+ * it) and W's elements known, output channel o's sums lie in
+ * [B[o] + sum min(w*xlo, w*xhi), B[o] + sum max(w*xlo, w*xhi)] over o's
+ * weights; with W or B unknown, the bound uses their types' largest
+ * magnitudes. When X is quantized per tensor and W per tensor or per output
+ * channel (W's axis 0 in both layouts), zero points 0, the accumulator is
+ * quantized with scale sX * sW[o] along the result's channel axis, provided
+ * B is absent or quantized with exactly those scales (ir/quant.h).
  */
 #include "common.h"
+#include "ir/quant.h"
 
 #include <inttypes.h>
+#include <math.h>
 
 /* Checks X and W's ranks, the element types and group; returns the number
  * of spatial dims in *n and group in *group. */
@@ -24,11 +37,15 @@ static int check_operands(struct ir_module *m, const struct ir_op *op, int *n, i
 	if (w->rank != x->rank)
 		return ir_op_error(m, op, "weight has rank %d but input has rank %d", w->rank,
 				   x->rank);
+	bool all_int = x->elem == IR_ELEM_INT && w->elem == IR_ELEM_INT &&
+		       op->code == IR_OP_Conv;
 	for (int k = 0; k < op->noperands; k++) {
 		const struct ir_type *t = ir_operand_type(m, op, k);
 		if (t && !shape_is_numeric(t))
 			return ir_op_error(m, op, "input %d must be numeric, got bool", k);
-		if (t && shape_same_elem(m, op, 0, k) < 0)
+		if (t && all_int && t->elem != IR_ELEM_INT)
+			return ir_op_error(m, op, "input %d must be an integer like X and W", k);
+		if (t && !all_int && shape_same_elem(m, op, 0, k) < 0)
 			return -1;
 	}
 	*n = x->rank - 2;
@@ -66,6 +83,85 @@ static int read_kernel(struct ir_module *m, const struct ir_op *op, const struct
 	return shape_window_read(m, op, n, win);
 }
 
+static long double absmax(const struct ir_type *t)
+{
+	int64_t lo, hi;
+	ir_int_range(t, &lo, &hi);
+	return fmaxl(fabsl((long double)lo), fabsl((long double)hi));
+}
+
+/* [lo, hi] of every integer Conv sum (see the header comment). */
+static void conv_bounds(struct ir_module *m, const struct ir_op *op, long double *lo,
+			long double *hi)
+{
+	const struct ir_type *x = ir_operand_type(m, op, 0), *w = ir_operand_type(m, op, 1);
+	const struct ir_type *b = ir_operand_type(m, op, 2);
+	const int64_t *wd = ir_known_data(m, op->operands[1]);
+	const int64_t *bd = b ? ir_known_data(m, op->operands[2]) : NULL;
+	int64_t xlo, xhi, outs = w->dims[0], per = outs ? ir_type_numel(w) / outs : 0;
+	ir_int_range(x, &xlo, &xhi);
+	*lo = *hi = 0;
+	for (int64_t o = 0; o < outs; o++) {
+		long double l = 0, h = 0;
+		if (wd) {
+			for (int64_t i = o * per; i < (o + 1) * per; i++) {
+				long double p = (long double)wd[i] * xlo, q = (long double)wd[i] * xhi;
+				l += fminl(p, q);
+				h += fmaxl(p, q);
+			}
+		} else {
+			h = (long double)per * absmax(x) * absmax(w);
+			l = -h;
+		}
+		if (bd) {
+			l += (long double)bd[o];
+			h += (long double)bd[o];
+		} else if (b) {
+			l -= absmax(b);
+			h += absmax(b);
+		}
+		*lo = fminl(*lo, l);
+		*hi = fmaxl(*hi, h);
+	}
+}
+
+/* The accumulator's quantization, or NULL (see the header comment). */
+static const struct ir_quant *conv_quant(struct ir_module *m, const struct ir_op *op, int axis)
+{
+	const struct ir_type *x = ir_operand_type(m, op, 0), *w = ir_operand_type(m, op, 1);
+	const struct ir_type *b = ir_operand_type(m, op, 2);
+	const struct ir_quant *qx = x->quant, *qw = w->quant;
+	if (!qx || !qw || qx->n != 1 || !ir_quant_zero_free(qx) || !ir_quant_zero_free(qw))
+		return NULL;
+	if (qw->n != 1 && (qw->axis != 0 || qw->n != w->dims[0]))
+		return NULL;
+	double *s = arena_alloc(&m->arena, (size_t)qw->n * sizeof *s);
+	for (int64_t c = 0; c < qw->n; c++)
+		s[c] = qx->scale[0] * qw->scale[c];
+	const struct ir_quant *q = ir_quant_new(&m->arena, qw->n == 1 ? -1 : axis, qw->n, s, NULL);
+	if (!b)
+		return q;
+	const struct ir_quant *qb = b->quant;
+	if (!qb || !ir_quant_zero_free(qb) || (qb->n != 1 && qb->n != w->dims[0]))
+		return NULL;
+	for (int64_t c = 0; c < w->dims[0]; c++)
+		if (ir_quant_scale(qb, c) != ir_quant_scale(q, c))
+			return NULL;
+	return q;
+}
+
+/* The integer Conv's accumulator type for result dims out. */
+static void int_accumulator(struct ir_module *m, const struct ir_op *op, struct ir_type *out)
+{
+	long double lo, hi;
+	conv_bounds(m, op, &lo, &hi);
+	const long double limit = 9.2e18L;
+	int bits = lo < -limit || hi > limit ? 64 : ir_signed_bits_for((int64_t)lo, (int64_t)hi);
+	struct ir_type t = ir_type_int(bits, true, out->rank, out->dims);
+	t.quant = conv_quant(m, op, shape_channel_axis(op, out->rank));
+	*out = t;
+}
+
 int shape_conv(struct ir_module *m, struct ir_op *op)
 {
 	if (shape_begin(m, op) < 0)
@@ -99,6 +195,8 @@ int shape_conv(struct ir_module *m, struct ir_op *op)
 		if (shape_window_out(m, op, &win, i, x->dims[first + i], &out.dims[first + i]) < 0)
 			return -1;
 	out.dims[shape_channel_axis(op, x->rank)] = out_channels;
+	if (x->elem == IR_ELEM_INT && w->elem == IR_ELEM_INT)
+		int_accumulator(m, op, &out);
 	return shape_set(m, op, 0, &out);
 }
 

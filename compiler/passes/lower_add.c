@@ -1,0 +1,174 @@
+/* lower_add.c: Add and Sub on integers (a step of lower-integer, see
+ * lower_integer.c).
+ *
+ *   Add/Sub(Dequantize(a), Dequantize(b)), two computed tensors (branches
+ *   meeting, a residual connection) quantized per tensor with one and the
+ *   same scale s, zero points 0: s*a + s*b = s * (a + b).
+ *   Add/Sub(Dequantize(a), c), c known (a bias after a MatMul, ...), when
+ *   every element of c is an exact integer multiple k of a's scale for its
+ *   channel: s*a + c = s * (a + k). (A Conv takes its bias itself,
+ *   lower_conv.c.)
+ * The sum needs one bit more than its operands; integer Add keeps its
+ * operands' type (ir/shape/elementwise.c), so the operands are first widened
+ * with Cast to the narrowest of int8/16/32/64 holding every possible sum
+ * (Cast keeps the quantization). Unequal scales, nonzero zero points and
+ * inexact constants stay in float (a requantization after them absorbs a
+ * constant into its thresholds, lower_thresholds.c).
+ */
+#include "cleanup.h"
+#include "ir/quant.h"
+#include "lower_integer.h"
+
+#include <math.h>
+
+/* ONNX TensorProto data types of the signed widths Cast can give. */
+static const struct {
+	int bits, onnx;
+} widths[] = {{8, 3}, {16, 5}, {32, 6}, {64, 7}};
+
+/* Index along axis `axis` of a result of type t for flat element i of a
+ * constant of type ct broadcast to it (0 when ct has no such dim). */
+static int64_t channel_of(const struct ir_type *t, const struct ir_type *ct, int axis, int64_t i)
+{
+	int j = axis - (t->rank - ct->rank);
+	if (axis < 0 || j < 0 || ct->dims[j] == 1)
+		return 0;
+	int64_t inner = 1;
+	for (int k = j + 1; k < ct->rank; k++)
+		inner *= ct->dims[k];
+	return (i / inner) % ct->dims[j];
+}
+
+/* A constant k = c / s (per channel of a's quant) of the same dims as c,
+ * typed i64 for now; its range in *lo, *hi. LI_REJECTED when c is not known
+ * or not exact, -1 after an error. */
+static int exact_multiple(struct ir_module *m, int c, const struct ir_type *at, const char *base,
+			  int64_t *lo, int64_t *hi)
+{
+	const struct ir_type *ct = &m->values[c].type;
+	const struct ir_quant *q = at->quant;
+	if (!cl_is_const(m, c) || ct->elem == IR_ELEM_INT || ct->elem == IR_ELEM_BOOL ||
+	    ct->rank > at->rank || !ir_quant_zero_free(q))
+		return LI_REJECTED;
+	for (int i = 0; i < ct->rank; i++) { /* c may vary along a's quant axis only */
+		int j = i + at->rank - ct->rank;
+		if (ct->dims[i] != 1 && (q->n == 1 || j != q->axis))
+			return LI_REJECTED;
+	}
+	int64_t n = ir_type_numel(ct);
+	int64_t *k = arena_alloc(&m->arena, (size_t)(n ? n : 1) * sizeof *k);
+	*lo = *hi = 0;
+	for (int64_t i = 0; i < n; i++) {
+		double real = cl_const_elem(m, c, i), s = ir_quant_scale(q, channel_of(at, ct, q->axis, i));
+		double r = real / s;
+		if (!(fabs(r) < 0x1p52) || r != floor(r) || r * s != real)
+			return LI_REJECTED;
+		k[i] = (int64_t)r;
+		*lo = k[i] < *lo ? k[i] : *lo;
+		*hi = k[i] > *hi ? k[i] : *hi;
+	}
+	struct ir_type t = ir_type_int(64, true, ct->rank, ct->dims);
+	return ir_add_const(m, arena_printf(&m->arena, "%s_int", base), &t, k);
+}
+
+/* The narrowest Cast width holding [lo, hi]. */
+static int width_for(long double lo, long double hi)
+{
+	for (int i = 0; i < 4; i++) {
+		long double lim = ldexpl(1, widths[i].bits - 1);
+		if (lo >= -lim && hi <= lim - 1)
+			return i;
+	}
+	return -1;
+}
+
+/* v as type i<widths[w].bits>: v itself, a retyped constant, or a Cast;
+ * LI_REJECTED or -1 after an error. */
+static int widened(struct ir_module *m, int v, int w, const char *base)
+{
+	const struct ir_type *t = &m->values[v].type;
+	if (t->bits == widths[w].bits && t->is_signed)
+		return v;
+	if (m->values[v].kind == IR_VALUE_CONST) {
+		struct ir_type nt = ir_type_int(widths[w].bits, true, t->rank, t->dims);
+		nt.quant = t->quant;
+		return ir_add_const(m, arena_printf(&m->arena, "%s_w", m->values[v].name), &nt,
+				    m->values[v].data);
+	}
+	int c = li_add_op(m, IR_OP_Cast, base, "wide", 1, &v);
+	if (c < 0)
+		return -1;
+	ir_set_attr_int(m, c, "to", widths[w].onnx);
+	if (li_infer(m, c) < 0)
+		return m->error[0] ? -1 : LI_REJECTED;
+	return m->ops[c].results[0];
+}
+
+/* Builds op o on integers a (quantized, first) and b; 1, 0 or -1. */
+static int build(struct ir_module *m, int o, int a, int b, int64_t blo, int64_t bhi)
+{
+	bool sub = m->ops[o].code == IR_OP_Sub;
+	int64_t alo, ahi;
+	ir_int_range(&m->values[a].type, &alo, &ahi);
+	long double lo = sub ? (long double)alo - bhi : (long double)alo + blo;
+	long double hi = sub ? (long double)ahi - blo : (long double)ahi + bhi;
+	int w = width_for(lo, hi);
+	if (w < 0)
+		return 0;
+	int wa = widened(m, a, w, m->ops[o].name);
+	int wb = wa < 0 ? wa : widened(m, b, w, m->ops[o].name);
+	if (wa == -1 || wb == -1)
+		return -1;
+	if (wa < 0 || wb < 0)
+		return 0;
+	int n = li_clone(m, o, 2, (int[]){wa, wb});
+	if (n < 0)
+		return n == LI_REJECTED ? 0 : -1;
+	return li_finish(m, o, n);
+}
+
+static int lower_one(struct ir_module *m, int o)
+{
+	const struct ir_op *op = &m->ops[o];
+	int x = op->operands[0], c = op->operands[1];
+	if (op->code == IR_OP_Add && li_quantized_source(m, x) == IR_NONE) { /* c + s*a */
+		x = op->operands[1];
+		c = op->operands[0];
+	}
+	int a = li_quantized_source(m, x), b = li_quantized_source(m, c);
+	if (a == IR_NONE)
+		return 0;
+	const struct ir_type *at = &m->values[a].type;
+	if (b != IR_NONE) {
+		const struct ir_type *bt = &m->values[b].type;
+		if (at->quant->n != 1 || !ir_quant_equal(at->quant, bt->quant) ||
+		    !ir_quant_zero_free(at->quant) || m->values[a].kind == IR_VALUE_CONST ||
+		    m->values[b].kind == IR_VALUE_CONST)
+			return 0;
+		int64_t blo, bhi;
+		ir_int_range(bt, &blo, &bhi);
+		return build(m, o, a, b, blo, bhi);
+	}
+	int64_t klo, khi;
+	int k = exact_multiple(m, c, at, op->name, &klo, &khi);
+	if (k < 0)
+		return k == LI_REJECTED ? 0 : -1;
+	if (m->values[a].kind == IR_VALUE_CONST)
+		return 0;
+	return build(m, o, a, k, klo, khi);
+}
+
+int lower_add(struct ir_module *m)
+{
+	int changes = 0, nops = m->nops;
+	for (int o = 0; o < nops; o++) {
+		enum ir_opcode c = m->ops[o].code;
+		if (m->ops[o].dead || (c != IR_OP_Add && c != IR_OP_Sub))
+			continue;
+		int r = lower_one(m, o);
+		if (r < 0)
+			return -1;
+		changes += r;
+	}
+	return changes;
+}
