@@ -13,6 +13,8 @@
  */
 #include "k_elementwise.h"
 
+#include "cg_math.h"
+
 /* ---- the driver ------------------------------------------------------------ */
 
 void ew_init(struct ew *e, struct cg *g, const struct ir_op *op)
@@ -147,6 +149,56 @@ static LLVMValueRef divide(struct cg *g, const struct ir_type *t, LLVMValueRef a
 	return LLVMBuildSelect(g->b, is_zero, zero, q, "");
 }
 
+/* Float Pow: ONNX Runtime squares and cubes f32 by multiplication. */
+static LLVMValueRef power_float(struct cg *g, const struct ir_type *t, LLVMValueRef a,
+				LLVMValueRef b)
+{
+	if (t->elem == IR_ELEM_F64)
+		return cg_pow(g, a, b);
+	LLVMTypeRef ty = LLVMTypeOf(a);
+	LLVMValueRef sq = LLVMBuildFMul(g->b, a, a, "");
+	LLVMValueRef cube = LLVMBuildFMul(g->b, sq, a, "");
+	LLVMValueRef is2 = LLVMBuildFCmp(g->b, LLVMRealOEQ, b, cg_const_real(ty, 2), "");
+	LLVMValueRef is3 = LLVMBuildFCmp(g->b, LLVMRealOEQ, b, cg_const_real(ty, 3), "");
+	LLVMValueRef r = cg_pow(g, a, b);
+	r = LLVMBuildSelect(g->b, is3, cube, r, "");
+	return LLVMBuildSelect(g->b, is2, sq, r, "");
+}
+
+/* Integer Pow by squaring over the exponent's bits, wrapping. A negative
+ * exponent (signed types) gives the truncated real result: 1 for a == 1,
+ * +-1 for a == -1, else 0 (the interpreter's error for 0^negative gives 0). */
+static LLVMValueRef power_int(struct cg *g, const struct ir_type *t, LLVMValueRef a,
+			      LLVMValueRef b)
+{
+	LLVMTypeRef ty = LLVMTypeOf(a);
+	unsigned width = LLVMGetIntTypeWidth(ty);
+	LLVMValueRef one = cg_const_int(ty, 1), zero = cg_const_int(ty, 0);
+	LLVMValueRef acc = one, base = a;
+	for (unsigned bit = 0; bit < width; bit++) {
+		LLVMValueRef set = LLVMBuildTrunc(
+			g->b, LLVMBuildLShr(g->b, b, cg_const_int(ty, bit), ""), g->t_i1, "");
+		acc = LLVMBuildSelect(g->b, set, LLVMBuildMul(g->b, acc, base, ""), acc, "");
+		base = LLVMBuildMul(g->b, base, base, "");
+	}
+	if (!t->is_signed)
+		return acc;
+	LLVMValueRef odd = LLVMBuildTrunc(g->b, b, g->t_i1, "");
+	LLVMValueRef m1 = cg_const_int(ty, -1);
+	LLVMValueRef neg = LLVMBuildSelect(g->b, odd, m1, one, "");
+	LLVMValueRef is1 = LLVMBuildICmp(g->b, LLVMIntEQ, a, one, "");
+	LLVMValueRef ism1 = LLVMBuildICmp(g->b, LLVMIntEQ, a, m1, "");
+	LLVMValueRef frac = LLVMBuildSelect(g->b, is1, one,
+					    LLVMBuildSelect(g->b, ism1, neg, zero, ""), "");
+	LLVMValueRef negative = LLVMBuildICmp(g->b, LLVMIntSLT, b, zero, "");
+	return LLVMBuildSelect(g->b, negative, frac, acc, "");
+}
+
+static LLVMValueRef power(struct cg *g, const struct ir_type *t, LLVMValueRef a, LLVMValueRef b)
+{
+	return ew_is_float(t) ? power_float(g, t, a, b) : power_int(g, t, a, b);
+}
+
 /* PRelu: y = x < 0 ? slope * x : x */
 static LLVMValueRef prelu(struct cg *g, const struct ir_type *t, LLVMValueRef x, LLVMValueRef s)
 {
@@ -162,6 +214,25 @@ static LLVMValueRef prelu(struct cg *g, const struct ir_type *t, LLVMValueRef x,
 			       LLVMBuildMul(g->b, s, x, ""), x, "");
 }
 
+/* Min and Max: NaN-propagating for floats (cg_math.h). */
+static LLVMValueRef minimum(struct cg *g, const struct ir_type *t, LLVMValueRef a,
+			    LLVMValueRef b)
+{
+	if (ew_is_float(t))
+		return cg_fmin(g, a, b);
+	LLVMValueRef lt = LLVMBuildICmp(g->b, t->is_signed ? LLVMIntSLT : LLVMIntULT, a, b, "");
+	return LLVMBuildSelect(g->b, lt, a, b, "");
+}
+
+static LLVMValueRef maximum(struct cg *g, const struct ir_type *t, LLVMValueRef a,
+			    LLVMValueRef b)
+{
+	if (ew_is_float(t))
+		return cg_fmax(g, a, b);
+	LLVMValueRef lt = LLVMBuildICmp(g->b, t->is_signed ? LLVMIntSLT : LLVMIntULT, b, a, "");
+	return LLVMBuildSelect(g->b, lt, a, b, "");
+}
+
 struct arith {
 	arith_fn *fn;
 	bool int_ok;    /* defined on integers */
@@ -173,7 +244,10 @@ static const struct arith arith_table[IR_OP_COUNT] = {
 	[IR_OP_Sub] = {sub, true, false},
 	[IR_OP_Mul] = {mul, true, false},
 	[IR_OP_Div] = {divide, true, false},
+	[IR_OP_Pow] = {power, true, false},
 	[IR_OP_PRelu] = {prelu, true, false},
+	[IR_OP_Min] = {minimum, true, true},
+	[IR_OP_Max] = {maximum, true, true},
 	[IR_OP_Sum] = {add, true, true},
 	[IR_OP_Mean] = {add, false, true},
 };
