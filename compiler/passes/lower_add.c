@@ -68,7 +68,7 @@ static int exact_multiple(struct ir_module *m, int c, const struct ir_type *at, 
 		*hi = k[i] > *hi ? k[i] : *hi;
 	}
 	struct ir_type t = ir_type_int(64, true, ct->rank, ct->dims);
-	return ir_add_const(m, arena_printf(&m->arena, "%s_int", base), &t, k);
+	return li_add_const(m, arena_printf(&m->arena, "%s_int", base), &t, k);
 }
 
 /* The narrowest Cast width holding [lo, hi]. */
@@ -92,7 +92,7 @@ static int widened(struct ir_module *m, int v, int w, const char *base)
 	if (m->values[v].kind == IR_VALUE_CONST) {
 		struct ir_type nt = ir_type_int(widths[w].bits, true, t->rank, t->dims);
 		nt.quant = t->quant;
-		return ir_add_const(m, arena_printf(&m->arena, "%s_w", m->values[v].name), &nt,
+		return li_add_const(m, arena_printf(&m->arena, "%s_w", m->values[v].name), &nt,
 				    m->values[v].data);
 	}
 	int c = li_add_op(m, IR_OP_Cast, base, "wide", 1, &v);

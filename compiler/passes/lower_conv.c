@@ -69,7 +69,7 @@ static int bias_const(struct ir_module *m, const char *base, const struct ir_qua
 	}
 	struct ir_type t = ir_type_int(ir_signed_bits_for(lo, hi), true, 1, (int64_t[]){outs});
 	t.quant = acc->n == 1 ? acc : ir_quant_new(&m->arena, 0, acc->n, acc->scale, NULL);
-	return ir_add_const(m, arena_printf(&m->arena, "%s_bias_int", base), &t, k);
+	return li_add_const(m, arena_printf(&m->arena, "%s_bias_int", base), &t, k);
 }
 
 /* B as a float constant broadcasting along the channel axis of a result of
@@ -86,7 +86,7 @@ static int channel_bias(struct ir_module *m, int o, int b, int rank)
 	const void *data = ir_known_data(m, b);
 	if (!data)
 		return -1;
-	return ir_add_const(m, arena_printf(&m->arena, "%s_bias_c", m->ops[o].name), &t, data);
+	return li_add_const(m, arena_printf(&m->arena, "%s_bias_c", m->ops[o].name), &t, data);
 }
 
 /* Conv_int(x, w) then Dequantize + B in float; 1 when done, 0 when it does
@@ -140,7 +140,7 @@ static int lower_one(struct ir_module *m, int o)
 		return float_bias(m, o, x, w, b);
 	int bi = bias_const(m, m->ops[o].name, acc, outs, k);
 	if (bi < 0)
-		return -1;
+		return bi == LI_REJECTED ? 0 : -1;
 	int n = li_clone(m, o, 3, (int[]){x, w, bi});
 	return n < 0 ? (n == LI_REJECTED ? 0 : -1) : li_finish(m, o, n);
 }

@@ -111,9 +111,28 @@ int li_clone(struct ir_module *m, int o, int noperands, const int *operands)
 	return li_infer(m, n) < 0 ? LI_REJECTED : n;
 }
 
+int li_add_const(struct ir_module *m, const char *name, const struct ir_type *t,
+		 const void *data)
+{
+	bool had_error = m->error[0] != 0;
+	int v = ir_add_const(m, name, t, data);
+	if (v >= 0)
+		return v;
+	if (!had_error)
+		m->error[0] = 0;
+	return LI_REJECTED;
+}
+
 int li_finish(struct ir_module *m, int o, int n)
 {
 	int y = m->ops[o].results[0];
+	/* 64 bits is what an accumulator gets when its bound is not proven
+	 * (ir/shape/linalg.c, conv.c): it might wrap, so o stays in float */
+	if (m->values[m->ops[n].results[0]].type.bits >= 64) {
+		m->ops[n].dead = true;
+		ir_rebuild_uses(m);
+		return 0;
+	}
 	int d = li_dequantize(m, m->ops[n].results[0], m->values[y].type.elem, m->ops[o].name);
 	if (d >= 0 && li_replace(m, o, d, y))
 		return 1;

@@ -29,8 +29,13 @@ int li_quantized_source(struct ir_module *m, int v);
  * it; -1 after an error. */
 enum { LI_REJECTED = -2 };
 int li_clone(struct ir_module *m, int o, int noperands, const int *operands);
+/* A new constant (ir_add_const): its index, or LI_REJECTED, m->error
+ * restored, when it would exceed the module's size limit. */
+int li_add_const(struct ir_module *m, const char *name, const struct ir_type *t,
+		 const void *data);
 /* Makes Dequantize(result of new op n) stand for op o's single result, o
- * killed: 1; 0 when that does not fit (n killed); -1 after an error. */
+ * killed: 1; 0 when that does not fit or n's result is 64 bits wide (an
+ * accumulator whose bound is not proven; n killed); -1 after an error. */
 int li_finish(struct ir_module *m, int o, int n);
 
 int lower_qdq(struct ir_module *m);        /* lower_qdq.c */

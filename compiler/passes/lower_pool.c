@@ -44,9 +44,9 @@ static int ones_kernel(struct ir_module *m, int o, int64_t channels, int nk, con
 	dims[nhwc ? nk + 1 : 1] = 1;
 	struct ir_type t = ir_type_int(1, false, nk + 2, dims);
 	t.quant = ir_quant_new(&m->arena, -1, 1, (double[]){1}, NULL);
-	int v = ir_add_const(m, arena_printf(&m->arena, "%s_ones", m->ops[o].name), &t, NULL);
+	int v = li_add_const(m, arena_printf(&m->arena, "%s_ones", m->ops[o].name), &t, NULL);
 	if (v < 0)
-		return -1;
+		return v;
 	int64_t *d = m->values[v].data;
 	for (int64_t i = 0, n = ir_type_numel(&t); i < n; i++)
 		d[i] = 1;
@@ -72,7 +72,7 @@ static int window_sum(struct ir_module *m, int o, int q, int64_t *count)
 	}
 	int w = ones_kernel(m, o, channels, nk, k);
 	if (w < 0)
-		return -1;
+		return w;
 	int c = li_add_op(m, IR_OP_Conv, m->ops[o].name, "sum", 2, (int[]){q, w});
 	if (c < 0)
 		return -1;

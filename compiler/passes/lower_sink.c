@@ -14,8 +14,8 @@
  *   Pad       q per tensor; mode constant needs the padding value c to be a
  *             grid value: c = s * (k - z) with k an integer q's type holds,
  *             and pads with k; edge and reflect copy elements.
- *   Relu      q per tensor, scale > 0, zero point 0: s * max(q, 0) =
- *             max(s * q, 0).
+ *   Relu      every scale > 0 and zero point 0 (per tensor or along any
+ *             axis): s * max(q, 0) = max(s * q, 0).
  *   MaxPool, GlobalMaxPool: x -> s * (x - z) is increasing for s > 0, so the
  *             largest element is the same; per tensor, or per channel along
  *             the pool's channel axis with every scale > 0. (Padding is
@@ -44,9 +44,12 @@ static bool per_tensor(const struct ir_quant *q)
 	return q->n == 1;
 }
 
-static bool per_tensor_positive(const struct ir_quant *q)
+static bool positive_zero_free(const struct ir_quant *q)
 {
-	return q->n == 1 && q->scale[0] > 0 && q->zero_point[0] == 0;
+	for (int64_t c = 0; c < q->n; c++)
+		if (!(q->scale[c] > 0) || q->zero_point[c])
+			return false;
+	return true;
 }
 
 /* Every scale > 0, and per tensor or along the op's channel axis. */
@@ -126,9 +129,9 @@ static int pad(struct ir_module *m, int o, int q, int *operands)
 	if (!grid_value(qt, c, &k))
 		return 0;
 	struct ir_type kt = ir_type_int(qt->bits, qt->is_signed, 0, NULL);
-	int kv = ir_add_const(m, arena_printf(&m->arena, "%s_pad_value", op->name), &kt, &k);
+	int kv = li_add_const(m, arena_printf(&m->arena, "%s_pad_value", op->name), &kt, &k);
 	if (kv < 0)
-		return -1;
+		return kv == LI_REJECTED ? 0 : -1;
 	int count = m->ops[o].noperands < 3 ? 3 : m->ops[o].noperands;
 	operands[2] = kv;
 	return rebuild_n(m, o, count, operands);
@@ -136,7 +139,7 @@ static int pad(struct ir_module *m, int o, int q, int *operands)
 
 static int relu(struct ir_module *m, int o, int q, int *operands)
 {
-	return per_tensor_positive(m->values[q].type.quant) ? rebuild(m, o, operands) : 0;
+	return positive_zero_free(m->values[q].type.quant) ? rebuild(m, o, operands) : 0;
 }
 
 static int maxpool(struct ir_module *m, int o, int q, int *operands)
@@ -201,9 +204,9 @@ static int transpose_const(struct ir_module *m, int o, int c)
 	}
 	struct ir_type t = ir_type_int(ct->bits, ct->is_signed, rank, dims);
 	t.quant = ir_quant_new(&m->arena, axis, qt->n, qt->scale, qt->zero_point);
-	int v = ir_add_const(m, arena_printf(&m->arena, "%s_t", m->values[c].name), &t, NULL);
+	int v = li_add_const(m, arena_printf(&m->arena, "%s_t", m->values[c].name), &t, NULL);
 	if (v < 0)
-		return -1;
+		return v == LI_REJECTED ? 0 : -1;
 	const int64_t *src = m->values[c].data;
 	int64_t *dst = m->values[v].data, total = ir_type_numel(&t);
 	for (int64_t i = 0; i < total; i++) {

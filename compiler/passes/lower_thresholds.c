@@ -31,6 +31,7 @@ struct chain {
 	int axis;           /* channel axis of the accumulator, -1 when all per tensor */
 	int64_t channels;   /* 1 or dims[axis] */
 	double *per[MAX_CHAIN]; /* each op's constant per channel */
+	bool nan;           /* the chain gave NaN somewhere: not lowered */
 };
 
 /* A float operand known at compile time (a constant, or a Dequantize of
@@ -94,7 +95,8 @@ static bool is_chain_op(struct ir_module *m, int o)
 		return ir_attr_float(op, "alpha", 0.01) >= 0;
 	case IR_OP_Clip:
 		for (int k = 1; k < op->noperands; k++)
-			if (op->operands[k] != IR_NONE && !known_float(m, op->operands[k]))
+			if (op->operands[k] != IR_NONE && (!known_float(m, op->operands[k]) ||
+							   isnan(known_elem(m, op->operands[k], 0))))
 				return false;
 		return true;
 	default:
@@ -165,7 +167,8 @@ static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 	return true;
 }
 
-/* Reads each chain constant per channel (arena). */
+/* Reads each chain constant per channel (arena); false when one is not
+ * finite or a divisor is 0 (the float chain could make NaN). */
 static bool read_constants(struct ir_module *m, struct chain *ch)
 {
 	const struct ir_type *at = &m->values[ch->acc].type;
@@ -180,6 +183,9 @@ static bool read_constants(struct ir_module *m, struct chain *ch)
 			known_per_axis(m, op->operands[k], at, ch->axis, ch->per[i]);
 		else
 			ch->per[i][0] = known_elem(m, op->operands[k], 0);
+		for (int64_t c = 0; c < len; c++)
+			if (!isfinite(ch->per[i][c]) || (op->code == IR_OP_Div && ch->per[i][c] == 0))
+				return false;
 	}
 	return true;
 }
@@ -214,7 +220,7 @@ static bool round_by(const char *mode, double q, double *r)
 }
 
 /* The Quantize level of accumulator value a on channel c, in double. */
-static double level(struct ir_module *m, const struct chain *ch, int64_t c, int64_t a)
+static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 {
 	const struct ir_quant *aq = m->values[ch->acc].type.quant;
 	const struct ir_op *qz = &m->ops[ch->quantize];
@@ -248,13 +254,17 @@ static double level(struct ir_module *m, const struct chain *ch, int64_t c, int6
 		return q >= 0 ? 1 : -1;
 	int64_t lo, hi;
 	ir_quant_grid(bits, is_signed, ir_attr_int(qz, "narrow", 0) != 0, &lo, &hi);
+	if (isnan(q)) {
+		ch->nan = true;
+		return 0;
+	}
 	q = q > (double)hi ? (double)hi : q < (double)lo ? (double)lo : q;
 	round_by(ir_attr_string(qz, "rounding_mode", "ROUND"), q, &r);
 	return r;
 }
 
 /* Thresholds of channel c into row[0..k_count-1]; *down when decreasing. */
-static void channel_thresholds(struct ir_module *m, const struct chain *ch, int64_t c,
+static void channel_thresholds(struct ir_module *m, struct chain *ch, int64_t c,
 			       int64_t base, int64_t step, int64_t k_count, int64_t *row,
 			       bool *down)
 {
@@ -314,6 +324,8 @@ static int build(struct ir_module *m, struct chain *ch)
 		desc[c] = down;
 		any_down = any_down || down;
 	}
+	if (ch->nan)
+		return 0;
 	for (int64_t i = 0; i < C * k_count; i++) {
 		tlo = rows[i] < tlo ? rows[i] : tlo;
 		thi = rows[i] > thi ? rows[i] : thi;
@@ -321,10 +333,11 @@ static int build(struct ir_module *m, struct chain *ch)
 	qz = &m->ops[ch->quantize];
 	struct ir_type tt = ir_type_int(ir_signed_bits_for(tlo, thi), true, 2, (int64_t[]){C, k_count});
 	struct ir_type dt = ir_type_int(1, false, 1, (int64_t[]){C});
-	int t = ir_add_const(m, arena_printf(&m->arena, "%s_thresholds", qz->name), &tt, rows);
-	int dv = ir_add_const(m, arena_printf(&m->arena, "%s_descending", qz->name), &dt, desc);
+	int t = li_add_const(m, arena_printf(&m->arena, "%s_thresholds", qz->name), &tt, rows);
+	int dv = t < 0 ? t : li_add_const(m, arena_printf(&m->arena, "%s_descending", qz->name),
+					   &dt, desc);
 	if (t < 0 || dv < 0)
-		return -1;
+		return t == LI_REJECTED || dv == LI_REJECTED ? 0 : -1;
 	qz = &m->ops[ch->quantize];
 	int operands[5] = {ch->acc, t, qz->operands[1], qz->operands[2], dv};
 	int y = qz->results[0];

@@ -366,3 +366,44 @@ def test_generated_models_before_after():
     print("\ngenerated models: %d, %d with quantizers lowered, %d changed"
           % (len(results), touched, len(failures)))
     assert not failures, "\n".join(failures)
+
+
+# ---- accumulator widths ----------------------------------------------------------------------
+
+def signed_bits(lo, hi):
+    b = 2
+    while lo < -(2 ** (b - 1)) or hi > 2 ** (b - 1) - 1:
+        b += 1
+    return b
+
+
+@pytest.mark.parametrize("name", ["conv_bias_exact", "conv_bias_tail"])
+def test_conv_accumulator_width(qdir, name):
+    """The integer Conv's accumulator is the narrowest signed type holding
+    every sum the input's range and the actual weights (and integer bias)
+    can give, recomputed here from the model: the input quantizer's grid
+    widened to its type (iN: [-2^(N-1), 2^(N-1) - 1]) times each output
+    channel's integer weights."""
+    import onnx
+    from onnx import numpy_helper
+    model = os.path.join(qdir, name, "model.onnx")
+    m = onnx.load(model)
+    inits = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in m.graph.initializer}
+    quants = {n.output[0]: n for n in m.graph.node if n.op_type == "Quant"}
+    conv = next(n for n in m.graph.node if n.op_type == "Conv")
+
+    def integers(name):
+        q = quants[name]
+        return np.round(inits[q.input[0]] / inits[q.input[1]])
+    xq = quants[conv.input[0]]
+    bits = int(inits[xq.input[3]])
+    xlo, xhi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    w = integers(conv.input[1]).reshape(inits[quants[conv.input[1]].input[0]].shape[0], -1)
+    lo = np.minimum(w * xlo, w * xhi).sum(axis=1)
+    hi = np.maximum(w * xlo, w * xhi).sum(axis=1)
+    if len(conv.input) > 2 and conv.input[2] in quants:  # an exact quantized bias
+        lo, hi = lo + integers(conv.input[2]), hi + integers(conv.input[2])
+    want = signed_bits(min(0, int(lo.min())), max(0, int(hi.max())))
+    ir = Ir(emit_ir(PIPELINES["nchw"], model))
+    got = [op["type"] for op in ir.ops if op["kind"] == "Conv"]
+    assert len(got) == 1 and got[0].startswith("i%d<" % want), (got, want)
