@@ -24,7 +24,7 @@
 enum { EXTERNAL_BYTES = 4096 };
 #define MAX_BYTES ((uint64_t)64 << 20)
 #define TENSOR_BUDGET ((uint64_t)64 << 20)
-#define WORK_BUDGET ((uint64_t)32 << 20)
+#define WORK_BUDGET ((uint64_t)4 << 20)
 
 static char model_dir[64];
 static char weights_path[96];
@@ -132,7 +132,7 @@ static uint64_t reduction_length(struct ir_module *m, const struct ir_op *op)
 	case IR_OP_AveragePool:
 		return attr_volume(op, "kernel_shape");
 	case IR_OP_Resize:
-		return 64;
+		return 256; /* coordinates per axis in double, taps, clamping */
 	default:
 		return 1;
 	}
