@@ -73,7 +73,7 @@ void cli_usage(FILE *out)
 	      "\n"
 	      "verify:\n"
 	      "                      runs the compiled model (JIT) and the interpreter on the\n"
-	      "                      imported graph on the same inputs (the --input files, or\n"
+	      "                      imported graph in float64 on the same inputs (--input, or\n"
 	      "                      random ones in the input quantizers' ranges) and reports\n"
 	      "                      per output the largest difference and the elements off by\n"
 	      "                      one quantization step; exit 1 when more than 0.1% are, or\n"

@@ -1,8 +1,8 @@
 /* verify.c: `qonnxc verify`: the compiled model against the interpreter.
  *
- * The model is loaded twice: as imported (the reference, interpreted in
- * float32 as ONNX Runtime would compute it) and after the default pipeline
- * (compiled in memory with the JIT). Both run on the same inputs: the
+ * The model is loaded twice: as imported and promoted to float64 (the
+ * reference: the real-valued function the QONNX graph defines, interpreted)
+ * and after the default pipeline (compiled in memory with the JIT). Both run on the same inputs: the
  * --input files, or VERIFY_SAMPLES random samples, drawn in each input
  * quantizer's range (a little beyond it, so clamping is exercised) or in
  * [-1, 1] for an input that is not quantized.
@@ -10,8 +10,9 @@
  * Per output it reports the largest difference and, for an output that is a
  * dequantized quantizer, the elements off by one quantization step and by
  * more. The numerical contract of the integer lowering: at most 0.1% of the
- * elements one step off (float32 rounding at a quantizer's threshold), none
- * further. For a float output, differences up to FLOAT_REL_TOL of the
+ * elements one step off (the compiled model's float32 parts, such as input
+ * scaling before the first quantizer, rounding differently at a quantizer's
+ * threshold), none further. For a float output, differences up to FLOAT_REL_TOL of the
  * output's largest magnitude are float32 reassociation. Exit status 1 when
  * the contract is broken.
  */
@@ -207,7 +208,7 @@ static bool report(struct ir_module *m, const struct verdict *v)
 int driver_verify(const struct cli_options *opt)
 {
 	struct cli_options ref_opt = *opt;
-	ref_opt.passes = "none";
+	ref_opt.passes = "promote-f64";
 	struct ir_module *ref = driver_load(&ref_opt), *m = ref ? driver_load(opt) : NULL;
 	struct llvm_jit *j = NULL;
 	struct arena a = {0};
