@@ -39,6 +39,19 @@ static int64_t channel_of(const struct ir_type *t, const struct ir_type *ct, int
 	return (i / inner) % ct->dims[j];
 }
 
+/* Real value of element i of c: a float constant's element, or, for a
+ * Dequantize of a quantized integer constant qc, scale * (qc - zero point),
+ * exact in double. */
+static double real_elem(struct ir_module *m, int c, int qc, int64_t i)
+{
+	if (qc == IR_NONE)
+		return cl_const_elem(m, c, i);
+	const struct ir_type *t = &m->values[qc].type;
+	int64_t ch = t->quant->n == 1 ? 0 : channel_of(t, t, t->quant->axis, i);
+	const int64_t *d = m->values[qc].data;
+	return ((double)d[i] - (double)ir_quant_zero(t->quant, ch)) * ir_quant_scale(t->quant, ch);
+}
+
 /* A constant k = c / s (per channel of a's quant) of the same dims as c,
  * typed i64 for now; its range in *lo, *hi. LI_REJECTED when c is not known
  * or not exact, -1 after an error. */
@@ -47,19 +60,23 @@ static int exact_multiple(struct ir_module *m, int c, const struct ir_type *at, 
 {
 	const struct ir_type *ct = &m->values[c].type;
 	const struct ir_quant *q = at->quant;
-	if (!cl_is_const(m, c) || ct->elem == IR_ELEM_INT || ct->elem == IR_ELEM_BOOL ||
-	    ct->rank > at->rank || !ir_quant_zero_free(q))
+	int qc = li_quantized_source(m, c);
+	if (qc != IR_NONE && m->values[qc].kind != IR_VALUE_CONST)
 		return LI_REJECTED;
-	for (int i = 0; i < ct->rank; i++) { /* c may vary along a's quant axis only */
+	if ((qc == IR_NONE && !cl_is_const(m, c)) || ct->elem == IR_ELEM_INT ||
+	    ct->elem == IR_ELEM_BOOL || ct->rank > at->rank || !ir_quant_zero_free(q))
+		return LI_REJECTED;
+	for (int i = 0; i < ct->rank; i++) { /* per channel: c varies along that axis only */
 		int j = i + at->rank - ct->rank;
-		if (ct->dims[i] != 1 && (q->n == 1 || j != q->axis))
+		if (ct->dims[i] != 1 && q->n != 1 && j != q->axis)
 			return LI_REJECTED;
 	}
 	int64_t n = ir_type_numel(ct);
 	int64_t *k = arena_alloc(&m->arena, (size_t)(n ? n : 1) * sizeof *k);
 	*lo = *hi = 0;
 	for (int64_t i = 0; i < n; i++) {
-		double real = cl_const_elem(m, c, i), s = ir_quant_scale(q, channel_of(at, ct, q->axis, i));
+		double real = real_elem(m, c, qc, i);
+		double s = ir_quant_scale(q, channel_of(at, ct, q->axis, i));
 		double r = real / s;
 		if (!(fabs(r) < 0x1p52) || r != floor(r) || r * s != real)
 			return LI_REJECTED;
@@ -68,7 +85,7 @@ static int exact_multiple(struct ir_module *m, int c, const struct ir_type *at, 
 		*hi = k[i] > *hi ? k[i] : *hi;
 	}
 	struct ir_type t = ir_type_int(64, true, ct->rank, ct->dims);
-	return li_add_const(m, arena_printf(&m->arena, "%s_int", base), &t, k);
+	return li_add_const(m, arena_printf(&m->arena, "%s_k", base), &t, k);
 }
 
 /* The narrowest Cast width holding [lo, hi]. */
@@ -127,34 +144,39 @@ static int build(struct ir_module *m, int o, int a, int b, int64_t blo, int64_t 
 	return li_finish(m, o, n);
 }
 
+/* v is a Dequantize of a computed (not constant) integer. */
+static bool computed(struct ir_module *m, int v)
+{
+	int q = li_quantized_source(m, v);
+	return q != IR_NONE && m->values[q].kind != IR_VALUE_CONST;
+}
+
 static int lower_one(struct ir_module *m, int o)
 {
 	const struct ir_op *op = &m->ops[o];
 	int x = op->operands[0], c = op->operands[1];
-	if (op->code == IR_OP_Add && li_quantized_source(m, x) == IR_NONE) { /* c + s*a */
+	if (op->code == IR_OP_Add && !computed(m, x)) { /* c + s*a */
 		x = op->operands[1];
 		c = op->operands[0];
 	}
-	int a = li_quantized_source(m, x), b = li_quantized_source(m, c);
-	if (a == IR_NONE)
+	if (!computed(m, x))
 		return 0;
+	int a = li_quantized_source(m, x);
 	const struct ir_type *at = &m->values[a].type;
-	if (b != IR_NONE) {
+	if (computed(m, c)) { /* two branches */
+		int b = li_quantized_source(m, c);
 		const struct ir_type *bt = &m->values[b].type;
 		if (at->quant->n != 1 || !ir_quant_equal(at->quant, bt->quant) ||
-		    !ir_quant_zero_free(at->quant) || m->values[a].kind == IR_VALUE_CONST ||
-		    m->values[b].kind == IR_VALUE_CONST)
+		    !ir_quant_zero_free(at->quant))
 			return 0;
 		int64_t blo, bhi;
 		ir_int_range(bt, &blo, &bhi);
 		return build(m, o, a, b, blo, bhi);
 	}
-	int64_t klo, khi;
+	int64_t klo, khi; /* a constant, maybe a Dequantize'd one */
 	int k = exact_multiple(m, c, at, op->name, &klo, &khi);
 	if (k < 0)
 		return k == LI_REJECTED ? 0 : -1;
-	if (m->values[a].kind == IR_VALUE_CONST)
-		return 0;
 	return build(m, o, a, k, klo, khi);
 }
 

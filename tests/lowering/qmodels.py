@@ -240,6 +240,21 @@ def cases():
     y = g.quant(g.op("Relu", [s]), 0.1, 4, signed=False)
     y = g.op("MaxPool", [y], kernel_shape=[2, 2], strides=[2, 2])
     out.append(Case(g.name, g.model(x, [y]), x, what="Add of two branches, equal scales"))
+
+    # 11. MatMul biases that are exact in the accumulator's scale: a quantized
+    #     one (per column, before a requantization) and a float one (a tail)
+    g = Graph("matmul_bias_exact")
+    x = f32(g.r.uniform(-2, 2, [3, 6]))
+    sx = 1 / 16
+    h = input_quant(g, "x", scale=sx)
+    sw = np.array([0.25, 0.125, 0.5, 0.0625, 0.25])
+    h = g.op("MatMul", [h, g.weight([6, 5], 4, sw, per_channel_axis=1)])
+    bq = g.r.integers(-300, 300, 5).astype(np.float64)
+    h = g.op("Add", [h, g.quant(g.const(f32(bq * sx * sw)), sx * sw, 12)])
+    h = g.quant(g.op("Relu", [h]), 0.1875, 4, signed=False)
+    h = g.op("MatMul", [h, g.weight([5, 4], 3, 0.5)])
+    y = g.op("Add", [g.const(f32(g.r.integers(-50, 50, 4) * 0.1875 * 0.5)), h])
+    out.append(Case(g.name, g.model(x, [y]), x, what="exact MatMul biases on integers"))
     return out
 
 
