@@ -92,8 +92,9 @@ static int random_inputs(struct ir_module *ref, struct ir_module *m, struct run_
 		t->type = ir_type_with_dims(in->type, in->type.rank + 1, dims);
 		int64_t count = ir_type_numel(&t->type);
 		t->data = arena_alloc(a, (size_t)count * ir_storage_size(t->type.elem) + 1);
+		/* float32 values: what the compiled entry point takes */
 		for (int64_t k = 0; k < count; k++)
-			ir_tensor_set(t, k, lo + (hi - lo) * uniform(&state));
+			ir_tensor_set(t, k, (double)(float)(lo + (hi - lo) * uniform(&state)));
 	}
 	return 0;
 }
