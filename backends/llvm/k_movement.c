@@ -9,10 +9,14 @@
  * k_movement_parts.c (Concat, Split, Slice, Gather), k_pad.c and k_resize.c.
  *
  * Every copy is a loop nest written by mv_emit_copy over cg_load/cg_store,
- * so it works for every storage form (bit-packed constants included); the
- * optimizer turns contiguous runs into memcpy-like code.
+ * so it works for every storage form (bit-packed constants included),
+ * except that a run contiguous on both sides between values of one element
+ * type becomes one memcpy (of constant size, which LLVM expands inline when
+ * short).
  */
 #include "k_movement.h"
+
+#include <llvm-c/Target.h>
 
 #include <stdlib.h>
 
@@ -72,6 +76,29 @@ static bool simplify(struct mv_copy *c)
 	return true;
 }
 
+/* The innermost dim of c can be one memcpy: dense on both sides, same
+ * element type, and the source not a bit-packed constant (cg.h). */
+static bool memcpy_run(struct cg *g, int dst, int src, const struct mv_copy *c)
+{
+	const struct ir_value *sv = &g->m->values[src];
+	const struct ir_type *dt = &g->m->values[dst].type, *st = &sv->type;
+	bool packed = sv->kind == IR_VALUE_CONST && st->elem == IR_ELEM_INT && st->bits < 8;
+	return c->n > 0 && c->src[c->n - 1] == 1 && c->dst[c->n - 1] == 1 &&
+	       ir_type_same_elem(st, dt) && !packed;
+}
+
+/* Copies n elements (n a constant) from element s of src to element d of dst. */
+static void emit_memcpy(struct cg *g, int dst, int src, LLVMValueRef d, LLVMValueRef s, int64_t n)
+{
+	LLVMTypeRef et = cg_mem_type(g, &g->m->values[dst].type);
+	LLVMTargetDataRef layout = LLVMGetModuleDataLayout(g->mod);
+	unsigned align = LLVMABIAlignmentOfType(layout, et);
+	uint64_t bytes = LLVMABISizeOfType(layout, et) * (uint64_t)n;
+	LLVMValueRef dp = LLVMBuildInBoundsGEP2(g->b, et, cg_base(g, dst), &d, 1, "");
+	LLVMValueRef sp = LLVMBuildInBoundsGEP2(g->b, et, cg_base(g, src), &s, 1, "");
+	LLVMBuildMemCpy(g->b, dp, align, sp, align, cg_i64(g, (int64_t)bytes));
+}
+
 int mv_emit_copy(struct cg *g, int dst, int src, struct mv_copy *c)
 {
 	const struct ir_type *dt = &g->m->values[dst].type, *st = &g->m->values[src].type;
@@ -81,6 +108,20 @@ int mv_emit_copy(struct cg *g, int dst, int src, struct mv_copy *c)
 	if (!cg_base(g, dst) || !cg_base(g, src))
 		return -1;
 	LLVMValueRef s = cg_i64(g, c->src_base), d = cg_i64(g, c->dst_base);
+	if (memcpy_run(g, dst, src, c)) { /* values never overlap (plan.h) */
+		int n = c->n - 1;
+		for (int k = 0; k < n; k++) {
+			LLVMValueRef i = cg_loop_begin(g, &loops[k], cg_i64(g, c->dims[k]), "i");
+			if (c->src[k])
+				s = mv_add(g, s, mv_mul(g, i, c->src[k]));
+			if (c->dst[k])
+				d = mv_add(g, d, mv_mul(g, i, c->dst[k]));
+		}
+		emit_memcpy(g, dst, src, d, s, c->dims[n]);
+		for (int k = n - 1; k >= 0; k--)
+			cg_loop_end(g, &loops[k]);
+		return 0;
+	}
 	for (int k = 0; k < c->n; k++) {
 		LLVMValueRef i = cg_loop_begin(g, &loops[k], cg_i64(g, c->dims[k]), "i");
 		if (c->src[k])
