@@ -1,0 +1,256 @@
+/* k_quant_qdq.c: the integer-lowering ops Quantize, Dequantize and
+ * MultiThreshold (ir/ops.def, ir/quant.h), mirroring ir/interp/qdq.c.
+ *
+ * Scales and zero points come from the quant record of the integer type
+ * (the result's for Quantize, the operand's for Dequantize): compile-time
+ * numbers, emitted as constants, or as a private constant table indexed by
+ * the channel when per channel. Each kernel walks its result with a loop
+ * nest, so the channel is the loop index of the quant axis.
+ *
+ * Quantize: q = round(clamp(x / scale + zero_point, lo, hi)), each step in
+ * x's float type as the interpreter does (which makes Quantize + Dequantize
+ * equal IntQuant); a signed 1-bit grid is bipolar (q >= 0 ? 1 : -1). Where
+ * the interpreter stops on a NaN, generated code gives 0 (inside every
+ * grid). Dequantize: y = (q - zero_point) * scale.
+ * MultiThreshold: q = out_bias + out_step * #{k : x >= T[c][k]} (x <= T[c][k]
+ * on a channel whose descending flag is set), wrapped to the result type;
+ * the count runs over the K thresholds of the element's channel.
+ */
+#include "k_quant.h"
+
+#include "ir/quant.h"
+
+/* A private constant array of n values of type elem; returns its address. */
+static LLVMValueRef const_table(struct cg *g, LLVMTypeRef elem, int64_t n, LLVMValueRef *vals)
+{
+	LLVMTypeRef ty = LLVMArrayType2(elem, (uint64_t)n);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, ty, "qparams");
+	LLVMSetInitializer(gv, LLVMConstArray2(elem, vals, (uint64_t)n));
+	LLVMSetGlobalConstant(gv, true);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	return gv;
+}
+
+static LLVMValueRef table_load(struct cg *g, LLVMTypeRef elem, LLVMValueRef table, LLVMValueRef c)
+{
+	LLVMValueRef p = LLVMBuildGEP2(g->b, elem, table, &c, 1, "");
+	return LLVMBuildLoad2(g->b, elem, p, "");
+}
+
+/* Scale and zero point (both doubles) of a quant record, per element. */
+struct qparams {
+	const struct ir_quant *qt;
+	LLVMValueRef scales, zeros; /* tables, when per channel */
+};
+
+static int qparams_init(struct cg *g, const struct ir_op *op, const struct ir_quant *qt,
+			const struct ir_type *t, struct qparams *p)
+{
+	p->qt = qt;
+	p->scales = p->zeros = NULL;
+	if (qt->axis < 0)
+		return 0;
+	if (qt->axis >= t->rank || qt->n != t->dims[qt->axis])
+		return ir_op_error(g->m, op, "quantization axis does not match the tensor");
+	LLVMValueRef *s = arena_alloc(&g->m->arena, sizeof *s * (size_t)qt->n);
+	LLVMValueRef *z = arena_alloc(&g->m->arena, sizeof *z * (size_t)qt->n);
+	for (int64_t c = 0; c < qt->n; c++) {
+		s[c] = q_d(g, ir_quant_scale(qt, c));
+		z[c] = q_d(g, (double)ir_quant_zero(qt, c));
+	}
+	p->scales = const_table(g, g->t_f64, qt->n, s);
+	p->zeros = const_table(g, g->t_f64, qt->n, z);
+	return 0;
+}
+
+static void qparams_at(struct cg *g, const struct qparams *p, const struct cg_nest *nest,
+		       LLVMValueRef *s, LLVMValueRef *z)
+{
+	if (!p->scales) {
+		*s = q_d(g, ir_quant_scale(p->qt, 0));
+		*z = q_d(g, (double)ir_quant_zero(p->qt, 0));
+		return;
+	}
+	LLVMValueRef c = nest->iv[p->qt->axis];
+	*s = table_load(g, g->t_f64, p->scales, c);
+	*z = table_load(g, g->t_f64, p->zeros, c);
+}
+
+/* Opens the loop nest over t's elements; *at is the linear index. */
+static void walk_begin(struct cg *g, struct cg_nest *nest, const struct ir_type *t, LLVMValueRef *at)
+{
+	int64_t strides[IR_MAX_RANK];
+	cg_strides(t, strides);
+	cg_nest_begin(g, nest, t->rank, t->dims);
+	*at = cg_linear(g, t->rank, strides, nest->iv);
+}
+
+static const struct ir_type f64_type = {.elem = IR_ELEM_F64, .bits = 64};
+static const struct ir_type i64_type = {.elem = IR_ELEM_INT, .bits = 64, .is_signed = true};
+
+/* ---- Quantize ------------------------------------------------------------- */
+
+static int quantize_kernel(struct cg *g, const struct ir_op *op)
+{
+	int xv = op->operands[0], yv = op->results[0];
+	const struct ir_type *xt = &g->m->values[xv].type, *yt = &g->m->values[yv].type;
+	const struct ir_quant *qt = yt->quant;
+	int bits = (int)ir_attr_int(op, "bits", 0);
+	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
+	bool narrow = ir_attr_int(op, "narrow", 0) != 0;
+	bool f32 = xt->elem == IR_ELEM_F32;
+	enum q_rounding mode;
+	struct qparams p;
+	if (!qt || yt->elem != IR_ELEM_INT || bits < 1 || bits > 63)
+		return ir_op_error(g->m, op, "result is not a quantized integer type");
+	if (xt->elem != IR_ELEM_F32 && xt->elem != IR_ELEM_F64)
+		return ir_op_error(g->m, op, "input must be a float tensor");
+	if (q_rounding_mode(g->m, op, "ROUND", &mode) < 0 || qparams_init(g, op, qt, yt, &p) < 0)
+		return -1;
+	if (!cg_base(g, xv) || !cg_base(g, yv))
+		return -1;
+	int64_t lo, hi;
+	ir_quant_grid(bits, is_signed, narrow, &lo, &hi);
+	struct cg_nest nest;
+	LLVMValueRef at, s, z, r;
+	walk_begin(g, &nest, yt, &at);
+	qparams_at(g, &p, &nest, &s, &z);
+	LLVMValueRef x = cg_convert(g, cg_load(g, xv, at), xt, &f64_type);
+	LLVMValueRef q = q_fl(g, LLVMBuildFDiv(g->b, x, s, ""), f32);
+	q = q_fl(g, LLVMBuildFAdd(g->b, q, z, ""), f32);
+	if (is_signed && bits == 1) {
+		LLVMValueRef pos = LLVMBuildFCmp(g->b, LLVMRealOGE, q, q_d(g, 0), "");
+		r = LLVMBuildSelect(g->b, pos, q_d(g, 1), q_d(g, -1), "");
+	} else {
+		LLVMValueRef dlo = q_d(g, (double)lo), dhi = q_d(g, (double)hi);
+		q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, q, dhi, ""), dhi, q, "");
+		q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOLT, q, dlo, ""), dlo, q, "");
+		q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealUNO, q, q, ""), q_d(g, 0), q, "");
+		r = q_round(g, q, mode, f32);
+	}
+	LLVMValueRef v = LLVMBuildFPToSI(g->b, r, g->t_i64, ""); /* integral, within lo..hi */
+	cg_store(g, yv, at, cg_convert(g, v, &i64_type, yt));
+	cg_nest_end(g, &nest);
+	return 0;
+}
+
+/* ---- Dequantize ----------------------------------------------------------- */
+
+static int dequantize_kernel(struct cg *g, const struct ir_op *op)
+{
+	int qv = op->operands[0], yv = op->results[0];
+	const struct ir_type *qt_type = &g->m->values[qv].type, *yt = &g->m->values[yv].type;
+	struct qparams p;
+	if (!qt_type->quant || qt_type->elem != IR_ELEM_INT)
+		return ir_op_error(g->m, op, "input is not a quantized integer tensor");
+	if (yt->elem != IR_ELEM_F32 && yt->elem != IR_ELEM_F64)
+		return ir_op_error(g->m, op, "result must be a float tensor");
+	if (qparams_init(g, op, qt_type->quant, qt_type, &p) < 0)
+		return -1;
+	if (!cg_base(g, qv) || !cg_base(g, yv))
+		return -1;
+	bool f32 = yt->elem == IR_ELEM_F32;
+	struct cg_nest nest;
+	LLVMValueRef at, s, z;
+	walk_begin(g, &nest, yt, &at);
+	qparams_at(g, &p, &nest, &s, &z);
+	LLVMValueRef q = cg_convert(g, cg_load(g, qv, at), qt_type, &f64_type);
+	LLVMValueRef d = q_fl(g, LLVMBuildFSub(g->b, q, z, ""), f32);
+	LLVMValueRef y = q_fl(g, LLVMBuildFMul(g->b, d, s, ""), f32);
+	cg_store(g, yv, at, f32 ? LLVMBuildFPTrunc(g->b, y, g->t_f32, "") : y);
+	cg_nest_end(g, &nest);
+	return 0;
+}
+
+/* ---- MultiThreshold ------------------------------------------------------- */
+
+struct thresholds {
+	int value;      /* the [C, K] operand */
+	int64_t rows, k_count;
+	int desc;       /* the descending operand, or IR_NONE */
+	int axis;
+};
+
+static int thresholds_init(struct cg *g, const struct ir_op *op, const struct ir_type *xt,
+			   struct thresholds *t)
+{
+	const struct ir_type *tt = ir_operand_type(g->m, op, 1);
+	t->value = op->operands[1];
+	t->desc = op->noperands > 4 ? op->operands[4] : IR_NONE;
+	t->axis = (int)ir_attr_int(op, "axis", 1);
+	if (t->axis < 0)
+		t->axis += xt->rank;
+	if (t->axis < 0 || t->axis >= xt->rank)
+		return ir_op_error(g->m, op, "axis out of range");
+	if (!tt || tt->rank != 2 || tt->elem != IR_ELEM_INT)
+		return ir_op_error(g->m, op, "thresholds must be an integer [C, K] tensor");
+	t->rows = tt->dims[0];
+	t->k_count = tt->dims[1];
+	if (t->rows != 1 && t->rows != xt->dims[t->axis])
+		return ir_op_error(g->m, op, "%lld threshold rows for %lld channels",
+				   (long long)t->rows, (long long)xt->dims[t->axis]);
+	const struct ir_type *dt = t->desc == IR_NONE ? NULL : &g->m->values[t->desc].type;
+	if (dt && ir_type_numel(dt) < t->rows)
+		return ir_op_error(g->m, op, "descending has fewer entries than threshold rows");
+	if (!cg_base(g, t->value) || (dt && !cg_base(g, t->desc)))
+		return -1;
+	return 0;
+}
+
+/* #{k : x >= T[c][k]} (x <= T[c][k] when down), x an i64 */
+static LLVMValueRef count_passed(struct cg *g, const struct thresholds *t, LLVMValueRef c,
+				 LLVMValueRef x, LLVMValueRef down)
+{
+	const struct ir_type *tt = &g->m->values[t->value].type;
+	LLVMValueRef acc = cg_alloca(g, g->t_i64, "count");
+	LLVMBuildStore(g->b, cg_i64(g, 0), acc);
+	LLVMValueRef row = LLVMBuildNUWMul(g->b, c, cg_i64(g, t->k_count), "");
+	struct cg_loop l;
+	LLVMValueRef k = cg_loop_begin(g, &l, cg_i64(g, t->k_count), "k");
+	LLVMValueRef th = cg_widen(g, cg_load(g, t->value, LLVMBuildNUWAdd(g->b, row, k, "")), tt, 64);
+	LLVMValueRef ge = LLVMBuildICmp(g->b, LLVMIntSGE, x, th, "");
+	LLVMValueRef le = LLVMBuildICmp(g->b, LLVMIntSLE, x, th, "");
+	LLVMValueRef pass = down ? LLVMBuildSelect(g->b, down, le, ge, "") : ge;
+	LLVMValueRef n = LLVMBuildLoad2(g->b, g->t_i64, acc, "");
+	n = LLVMBuildAdd(g->b, n, LLVMBuildZExt(g->b, pass, g->t_i64, ""), "");
+	LLVMBuildStore(g->b, n, acc);
+	cg_loop_end(g, &l);
+	return LLVMBuildLoad2(g->b, g->t_i64, acc, "");
+}
+
+static int multithreshold_kernel(struct cg *g, const struct ir_op *op)
+{
+	int xv = op->operands[0], yv = op->results[0];
+	const struct ir_type *xt = &g->m->values[xv].type, *yt = &g->m->values[yv].type;
+	int64_t bias = ir_attr_int(op, "out_bias", 0), step = ir_attr_int(op, "out_step", 1);
+	struct thresholds t = {0};
+	if (xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT)
+		return ir_op_error(g->m, op, "input and result must be integer tensors");
+	if (thresholds_init(g, op, xt, &t) < 0 || !cg_base(g, xv) || !cg_base(g, yv))
+		return -1;
+	struct cg_nest nest;
+	LLVMValueRef at;
+	walk_begin(g, &nest, yt, &at);
+	LLVMValueRef c = t.rows == 1 ? cg_i64(g, 0) : nest.iv[t.axis];
+	LLVMValueRef down = NULL;
+	if (t.desc != IR_NONE) {
+		const struct ir_type *dt = &g->m->values[t.desc].type;
+		down = cg_convert(g, cg_load(g, t.desc, c), dt,
+				  &(struct ir_type){.elem = IR_ELEM_BOOL, .bits = 1});
+	}
+	LLVMValueRef x = cg_widen(g, cg_load(g, xv, at), xt, 64);
+	LLVMValueRef n = count_passed(g, &t, c, x, down);
+	LLVMValueRef y = LLVMBuildAdd(g->b, cg_i64(g, bias),
+				      LLVMBuildMul(g->b, cg_i64(g, step), n, ""), "");
+	cg_store(g, yv, at, cg_convert(g, y, &i64_type, yt));
+	cg_nest_end(g, &nest);
+	return 0;
+}
+
+void q_register_qdq(cg_kernel **table)
+{
+	table[IR_OP_Quantize] = quantize_kernel;
+	table[IR_OP_Dequantize] = dequantize_kernel;
+	table[IR_OP_MultiThreshold] = multithreshold_kernel;
+}
