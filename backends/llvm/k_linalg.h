@@ -1,5 +1,5 @@
 /* k_linalg.h: what the linear-algebra, window and reduction kernel files
- * share (k_linalg.c, k_conv.c, k_pool.c, k_reduce.c, k_softmax.c,
+ * share (k_linalg.c, k_conv.c, k_pool*.c, k_reduce.c, k_softmax.c,
  * k_norm.c, with their helpers in k_accum.c and k_window.c).
  *
  * Accumulators reproduce the interpreter's arithmetic (ir/interp/
@@ -111,13 +111,14 @@ int kl_geom_activations(struct cg *g, const struct ir_op *op, const struct ir_ty
  * the input (bound KL_INSIDE) or inside the input and its end padding
  * (KL_PADDED, for count_include_pad). In the body, k is the tap's row-major
  * kernel position and off the input's spatial offset (meaningful for
- * KL_INSIDE only). */
+ * KL_INSIDE only), coord[d] its coordinate in dim d. */
 enum kl_bound { KL_INSIDE, KL_PADDED };
 struct kl_taps {
 	int n;
 	struct cg_loop loop[IR_MAX_RANK];
 	struct cg_if inside[IR_MAX_RANK];
 	LLVMValueRef k, off;
+	LLVMValueRef coord[IR_MAX_RANK]; /* the input coordinate of each spatial dim */
 };
 /* opos: the output position, one i64 per spatial dim. */
 void kl_taps_begin(struct cg *g, struct kl_taps *t, const struct kl_geom *k,

@@ -81,6 +81,7 @@ void kl_taps_begin(struct cg *g, struct kl_taps *t, const struct kl_geom *k,
 		LLVMValueRef kd = cg_loop_begin(g, &t->loop[d], cg_i64(g, w->kernel[d]), "tap");
 		LLVMValueRef inside, c = coordinate(g, k, d, opos[d], kd, bound, &inside);
 		cg_if_begin(g, &t->inside[d], inside);
+		t->coord[d] = c;
 		t->k = kl_iadd(g, kl_imul(g, t->k, w->kernel[d]), kd);
 		t->off = kl_iadd(g, t->off, kl_imul(g, c, w->in_stride[d]));
 	}

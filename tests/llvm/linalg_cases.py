@@ -7,10 +7,11 @@ element types (integer sums wrapped at their width, unsigned orders, Mean
 truncating), convolutions whose patch is not a multiple of four (the last
 partial sums of the float accumulation), groups with several channels each
 in 1 to 3 spatial dims with strides, dilations and uneven pads, transposed
-convolutions with everything at once, pools whose ceil_mode windows reach past
-the end padding, convolution windows that miss the input entirely, NaN and infinities
-in max-like reductions, reductions keeping a contiguous tail, and
-normalizations whose statistics have another float type than X. Expected
+convolutions with everything at once, pools whose ceil_mode windows reach
+past the end padding, MaxPool's Indices in both storage orders, convolution
+windows that miss the input entirely, NaN and infinities in max-like
+reductions, reductions keeping a contiguous tail, and normalizations in
+f64 and over 3 spatial dims. Expected
 outputs always come from the interpreter (the test compares the compiled
 model with `qonnxc run --interp`), never from this file.
 
@@ -160,6 +161,17 @@ def pool_cases():
                               dilations=[1, 2])],
                         [("x", data("maxpool_" + tn, [1, 2, 4, 5], t))], [("y", t, [1, 2, 4, 4])],
                         opset=12))
+    for order in (0, 1):
+        x = data("maxpool_ind%d" % order, [2, 3, 5, 6], np.float32)
+        out.append(case("lk_maxpool_indices_order%d" % order,
+                        [node("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 3], strides=[2, 2],
+                              pads=[1, 1, 1, 0], ceil_mode=1, storage_order=order)],
+                        [("x", x)], [("y", np.float32, [2, 3, 4, 3]), ("i", np.int64, [2, 3, 4, 3])]))
+    x = data("maxpool_ind3d", [1, 2, 3, 4, 5], np.float32)
+    out.append(case("lk_maxpool3d_indices_col",
+                    [node("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 2, 3], dilations=[1, 2, 1],
+                          pads=[0, 1, 1, 1, 0, 1], storage_order=1)],
+                    [("x", x)], [("y", np.float32, [1, 2, 3, 3, 4]), ("i", np.int64, [1, 2, 3, 3, 4])]))
     x = data("maxpool_nan", [1, 2, 4, 4], np.float32)
     x[0, 0, 0, 0] = np.nan
     x[0, 0, 2, 3] = np.nan
