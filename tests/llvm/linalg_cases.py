@@ -11,9 +11,9 @@ convolutions with everything at once, pools whose ceil_mode windows reach
 past the end padding, MaxPool's Indices in both storage orders, convolution
 windows that miss the input entirely, NaN and infinities in max-like
 reductions, reductions keeping a contiguous tail, and normalizations in
-f64 and over 3 spatial dims. Expected
-outputs always come from the interpreter (the test compares the compiled
-model with `qonnxc run --interp`), never from this file.
+f64 and over 3 spatial dims. Expected outputs always come from the
+interpreter (the test compares the compiled model with `qonnxc run
+--interp`), never from this file.
 
     /usr/bin/python3 tests/llvm/linalg_cases.py OUTDIR   writes OUTDIR/NAME/{model.onnx,input_K.npy}
 """
