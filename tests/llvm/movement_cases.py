@@ -1,15 +1,17 @@
 """movement_cases.py: models for the LLVM movement kernels beyond tests/models.
 
 The generated op models cover each movement op in f32 with its common
-attributes; these cases add what only the compiled code can get wrong: every
-element type (bool, int8 to int64, unsigned, f64), negative and oversized
-slice steps, Gather with run-time and negative indices, Pad reflecting as far
-as allowed and cropping, constant_value of an integer type, Resize in
-cubic mode, tf_crop_and_resize with extrapolation, half_pixel_symmetric, the
-keep_aspect_ratio policies, the axes attribute, nearest Resize of integers,
-and Shape with start/end. Expected outputs always come from the interpreter
-(the test compares the compiled model with `qonnxc run --interp`), never
-from this file.
+attributes; these cases add what only the compiled code can get wrong:
+every element type (bool, int8 to int64, unsigned, f64), negative and
+oversized slice steps, Gather with run-time and negative indices, Pad
+reflecting as far as allowed and cropping, constant_value of an integer
+type, Resize in cubic mode, tf_crop_and_resize with extrapolation,
+half_pixel_symmetric, the keep_aspect_ratio policies, the axes attribute,
+nearest Resize of integers, Shape with start/end, and a chain of movement
+ops between QONNX quantizers, which the integer lowering turns into moves of
+4-bit integers. Expected outputs always come from the interpreter (the test
+compares the compiled model with `qonnxc run --interp`), never from this
+file.
 
     /usr/bin/python3 tests/llvm/movement_cases.py OUTDIR   writes OUTDIR/NAME/{model.onnx,input_K.npy}
 """
@@ -234,9 +236,50 @@ def misc_cases():
     return out
 
 
+QDOMAIN = "qonnx.custom_op.general"
+
+
+def quant_node(x, y, scale, bits, signed):
+    """A QONNX Quant node x -> y; its scale, zero point and bit width are
+    initializers named after y."""
+    inits = [const(y + "_s", f32(scale)), const(y + "_z", f32(0)), const(y + "_b", f32(bits))]
+    n = helper.make_node("Quant", [x, y + "_s", y + "_z", y + "_b"], [y], name=y,
+                         domain=QDOMAIN, signed=signed, narrow=0, rounding_mode="ROUND")
+    return n, inits
+
+
+def quant_cases():
+    """Movement ops between quantizers: with the integer lowering in the
+    pipeline they move quantized integers (4 and 8 bits) instead of floats."""
+    out = []
+    x = data("quant_x", [1, 2, 4, 4], np.float32)
+    q1, i1 = quant_node("x", "q1", 0.25, 4, 1)
+    nodes = [q1,
+             node("Transpose", ["q1"], ["t"], perm=[0, 2, 3, 1]),
+             node("Resize", ["t", "", "sc"], ["r"], mode="nearest"),
+             node("Pad", ["r", "p"], ["pd"], mode="edge"),
+             node("Slice", ["pd", "st", "en", "ax", "sp"], ["sl"]),
+             node("Gather", ["pd", "gi"], ["g"], axis=1),
+             node("Concat", ["sl", "g"], ["c"], axis=1),
+             node("Flatten", ["c"], ["f"], axis=1)]
+    q3, i3 = quant_node("f", "y", 0.5, 8, 0)
+    inits = i1 + i3 + [const("sc", f32([1, 2, 2, 1])), const("p", i64([0, 1, 0, 0, 0, 1, 2, 0])),
+                            const("st", i64([0, 0])), const("en", i64([4, 2])),
+                            const("ax", i64([1, 3])), const("sp", i64([2, 1])),
+                            const("gi", i64([9, 0, -6]))]
+    graph = helper.make_graph(nodes + [q3], "mv_quant_chain", [vinfo("x", np.float32, x.shape)],
+                              [vinfo("y", np.float32, [1, 100])], initializer=inits)
+    m = helper.make_model(graph, producer_name="qonnxc-tests",
+                          opset_imports=[helper.make_opsetid("", 13),
+                                         helper.make_opsetid(QDOMAIN, 1)])
+    m.ir_version = 8
+    out.append(("mv_quant_chain", m, [x]))
+    return out
+
+
 def cases():
     return type_cases() + gather_cases() + slice_cases() + pad_cases() + resize_cases() + \
-        misc_cases()
+        misc_cases() + quant_cases()
 
 
 def write_all(outdir):

@@ -1,13 +1,15 @@
 """test_kernels_movement.py: the LLVM movement kernels on the models of
 movement_cases.py (every element type, run-time Gather indices, extreme
-Slice steps, Pad and Resize modes the generated op models leave out).
+Slice steps, Pad and Resize modes the generated op models leave out,
+quantized integers after the integer lowering).
 
 Each model is compiled twice, with the compile pipeline (DepthToSpace and
 SpaceToDepth become channels-last there) and with no pass at all (Shape and
 the NCHW forms survive), linked with the C harness, run in its check mode,
 and compared with the interpreter on the same IR. Movement kernels copy
 elements and Resize repeats the interpreter's arithmetic in its order, so
-every output must be equal bit for bit. Operands the backend needs at
+every output must be equal bit for bit. A model using an op of another
+family that has no kernel yet is an expected failure naming it. Operands the backend needs at
 compile time are rejected with a one-line error when they are not constant.
 """
 import os
@@ -36,6 +38,10 @@ def run_compiled(model, inputs, nout, passes, harness, tmp_path):
     """Compiles, links and runs model; its outputs as arrays."""
     obj = str(tmp_path / "m.o")
     p = llvmkit.compile_model(model, obj, "m", passes)
+    reason = llvmkit.unsupported(p)
+    if reason:  # an op of another family without its kernel yet
+        llvmkit.count("movement", "unsupported")
+        pytest.xfail(reason)
     assert p.returncode == 0, "qonnxc failed: " + p.stderr
     exe = str(tmp_path / "run")
     p = harness.link(obj, str(tmp_path / "m.h"), "m", exe)
