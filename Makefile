@@ -39,7 +39,7 @@ RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e memcheck bad-san deps examples clean
+.PHONY: all check unit e2e llvm-check memcheck bad-san deps examples clean
 all: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 
 $(BUILD)/qonnxc: $(OBJS)
@@ -81,6 +81,10 @@ PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lower
 	tests/llvm)
 e2e: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q $(PYTEST_DIRS)
+
+# Only the LLVM backend's suite (also part of e2e).
+llvm-check: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
+	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q tests/llvm
 
 memcheck: $(BUILD)/qonnxc
 	tests/memcheck.sh $(BUILD)/qonnxc

@@ -16,8 +16,10 @@
  *
  * Where values live (storage.h): constants in read-only globals; f32 graph
  * inputs in the caller's arrays; f32 results that are graph outputs in the
- * caller's output array; everything else in the workspace, at the offsets of
- * the memory plan (plan.c).
+ * caller's output array; the result of a view (Reshape, Flatten, Squeeze,
+ * Unsqueeze, Identity) where its operand lives, the op emitting nothing;
+ * everything else in the workspace, at the offsets of the memory plan
+ * (plan.c).
  */
 #include "backend.h"
 #include "kernels.h"
@@ -28,8 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Role of an op in the entry points (see above). */
-enum op_role { ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT };
+/* Role of an op in the entry points (see above); a view is not emitted at
+ * all, its result sharing its operand's memory. */
+enum op_role { ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW };
 
 struct body {
 	LLVMValueRef fn;
@@ -104,14 +107,56 @@ static void assign_places(struct cg *g, const struct abi *abi, struct body *bd)
 	}
 }
 
+/* Ops whose result is their operand's elements in the same order. */
+static bool is_view(const struct ir_op *op)
+{
+	switch (op->code) {
+	case IR_OP_Reshape:
+	case IR_OP_Flatten:
+	case IR_OP_Squeeze:
+	case IR_OP_Unsqueeze:
+	case IR_OP_Identity:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Views whose result would go to the workspace share their operand's
+ * memory instead when that is the workspace (alias[result] = the root
+ * value planned for both) or a caller's array (the result reads it). */
+static void find_views(struct cg *g, struct body *bd, int *alias)
+{
+	struct ir_module *m = g->m;
+	for (int v = 0; v < m->nvalues; v++)
+		alias[v] = -1;
+	for (int o = 0; o < m->nops; o++) {
+		const struct ir_op *op = &m->ops[o];
+		if (op->dead || !is_view(op) || bd->role[o] != ROLE_PLAIN)
+			continue;
+		int x = op->operands[0], r = op->results[0];
+		struct cg_storage *sx = &g->storage[x], *sr = &g->storage[r];
+		if (sr->place != CG_PLACE_WORKSPACE ||
+		    !ir_type_same_elem(&m->values[x].type, &m->values[r].type) ||
+		    (sx->place != CG_PLACE_WORKSPACE && sx->place != CG_PLACE_ARG))
+			continue;
+		*sr = *sx;
+		if (sx->place == CG_PLACE_WORKSPACE)
+			alias[r] = alias[x] >= 0 ? alias[x] : x;
+		bd->role[o] = ROLE_VIEW;
+	}
+}
+
 static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct arena *a)
 {
 	struct ir_module *m = g->m;
 	int64_t *bytes = arena_alloc(a, sizeof *bytes * (size_t)(m->nvalues + 1));
+	int *alias = arena_alloc(a, sizeof *alias * (size_t)(m->nvalues + 1));
+	find_views(g, bd, alias);
 	for (int v = 0; v < m->nvalues; v++)
 		bytes[v] = g->storage[v].place == CG_PLACE_WORKSPACE
 				   ? cg_storage_bytes(&m->values[v].type) : -1;
-	plan_build(m, bytes, p, a);
+	plan_build(m, bytes, alias, p, a);
 	for (int v = 0; v < m->nvalues; v++)
 		if (g->storage[v].place == CG_PLACE_WORKSPACE) {
 			g->storage[v].ptr = bd->ws;
@@ -232,6 +277,8 @@ static int emit_op(struct cg *g, const struct abi *abi, struct body *bd, int o)
 	switch (bd->role[o]) {
 	case ROLE_PLAIN:
 		return cg_emit_op(g, op);
+	case ROLE_VIEW:
+		return 0;
 	case ROLE_QUANTIZE_INPUT:
 		break;
 	case ROLE_DEQUANTIZE_OUTPUT: {
@@ -349,12 +396,16 @@ static void entry_info(struct cg *g, const struct model_desc *d)
 	LLVMBuildRet(g->b, gv);
 }
 
+/* Bytes of constant data in the module so far: the constants storage.c
+ * made, and any table a kernel made itself (e.g. weights in another
+ * layout). Called before the description is added. */
 static int64_t weights_bytes(struct cg *g)
 {
+	LLVMTargetDataRef td = LLVMGetModuleDataLayout(g->mod);
 	int64_t n = 0;
-	for (int v = 0; v < g->m->nvalues; v++)
-		if (g->storage[v].place == CG_PLACE_CONST && g->storage[v].ptr)
-			n += g->storage[v].const_bytes;
+	for (LLVMValueRef gv = LLVMGetFirstGlobal(g->mod); gv; gv = LLVMGetNextGlobal(gv))
+		if (LLVMIsGlobalConstant(gv) && LLVMGetInitializer(gv))
+			n += (int64_t)LLVMABISizeOfType(td, LLVMGlobalGetValueType(gv));
 	return n;
 }
 

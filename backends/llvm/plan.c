@@ -1,6 +1,7 @@
 /* plan.c: workspace offsets from liveness over the op order (see plan.h).
  *
- * Live ranges come from definitions and uses. Placement is greedy by size:
+ * Live ranges come from definitions and uses (a root's extended over its
+ * aliases'). Placement is greedy by size:
  * tensors in decreasing size (ties by first position, then value index, so
  * the plan is deterministic) each take the lowest aligned offset where they
  * overlap no already placed tensor live at the same time. Quadratic in the
@@ -8,6 +9,7 @@
  */
 #include "plan.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,25 +100,40 @@ static int64_t peak_live(struct ir_module *m, const struct plan *p)
 	return best;
 }
 
-void plan_build(struct ir_module *m, const int64_t *bytes, struct plan *p, struct arena *a)
+void plan_build(struct ir_module *m, const int64_t *bytes, const int *alias, struct plan *p,
+		struct arena *a)
 {
 	memset(p, 0, sizeof *p);
 	p->offset = arena_alloc(a, sizeof *p->offset * (size_t)(m->nvalues + 1));
 	int n = 0;
 	for (int v = 0; v < m->nvalues; v++) {
 		p->offset[v] = -1;
-		n += bytes[v] >= 0;
+		n += bytes[v] >= 0 && !(alias && alias[v] >= 0);
 	}
 	p->entries = arena_alloc(a, sizeof *p->entries * (size_t)(n + 1));
 	struct plan_entry **order = arena_alloc(a, sizeof *order * (size_t)(n + 1));
 	struct plan_entry **scratch = arena_alloc(a, sizeof *scratch * (size_t)(n + 1));
+	int *entry_of = arena_alloc(a, sizeof *entry_of * (size_t)(m->nvalues + 1));
 	for (int v = 0; v < m->nvalues; v++) {
-		if (bytes[v] < 0)
+		entry_of[v] = -1;
+		if (bytes[v] < 0 || (alias && alias[v] >= 0))
 			continue;
-		struct plan_entry *e = &p->entries[p->nentries++];
+		struct plan_entry *e = &p->entries[p->nentries];
+		entry_of[v] = p->nentries++;
 		e->value = v;
 		e->bytes = align_up(bytes[v]);
 		live_range(m, v, &e->first, &e->last);
+	}
+	for (int v = 0; alias && v < m->nvalues; v++) {
+		if (alias[v] < 0)
+			continue;
+		assert(entry_of[alias[v]] >= 0);
+		struct plan_entry *root = &p->entries[entry_of[alias[v]]];
+		int first, last;
+		live_range(m, v, &first, &last);
+		if (last > root->last)
+			root->last = last;
+		p->naliases++;
 	}
 	for (int k = 0; k < n; k++)
 		order[k] = &p->entries[k];
@@ -128,15 +145,18 @@ void plan_build(struct ir_module *m, const int64_t *bytes, struct plan *p, struc
 		if (e->offset + e->bytes > p->size)
 			p->size = e->offset + e->bytes;
 	}
+	for (int v = 0; alias && v < m->nvalues; v++)
+		if (alias[v] >= 0)
+			p->offset[v] = p->offset[alias[v]];
 	p->peak = peak_live(m, p);
 }
 
 void plan_print(struct ir_module *m, const struct plan *p, FILE *out)
 {
 	double eff = p->size ? 100.0 * (double)p->peak / (double)p->size : 100.0;
-	fprintf(out, "qonnxc: workspace plan: %d tensors, %lld bytes; peak live %lld bytes, "
-		     "efficiency %.1f%%\n",
-		(int)p->nentries, (long long)p->size, (long long)p->peak, eff);
+	fprintf(out, "qonnxc: workspace plan: %d tensors (and %d views of them), %lld bytes; "
+		     "peak live %lld bytes, efficiency %.1f%%\n",
+		p->nentries, p->naliases, (long long)p->size, (long long)p->peak, eff);
 	fprintf(out, "  %12s %12s  %-13s %s\n", "offset", "bytes", "live", "value");
 	for (int k = 0; k < p->nentries; k++) {
 		const struct plan_entry *e = &p->entries[k];

@@ -112,7 +112,6 @@ static LLVMValueRef make_const(struct cg *g, int v)
 	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
 	LLVMSetAlignment(gv, size >= 16 ? 16 : (unsigned)(s->packed ? 1 : width));
 	s->ptr = gv;
-	s->const_bytes = size;
 	return gv;
 }
 

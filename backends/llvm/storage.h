@@ -28,7 +28,6 @@ struct cg_storage {
 	LLVMValueRef ptr;     /* ARG: the parameter; WORKSPACE: the workspace parameter;
 			       * CONST: the global, NULL until first used */
 	int64_t offset;       /* WORKSPACE */
-	int64_t const_bytes;  /* CONST: size of the global */
 	bool packed;          /* CONST: bit-packed integers (above) */
 	/* In the _q entry the value is the caller's integer array q_ptr instead
 	 * (a quantized graph input's Quantize result, see abi.h): the address

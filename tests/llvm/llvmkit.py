@@ -218,3 +218,38 @@ def check_symbols_and_sections(obj, prefix, bare_metal=False):
     writable = {s: n for s, n in sections(obj).items()
                 if re.match(r"^\.(data|bss|tdata|tbss|sdata|sbss)", s) and n > 0}
     assert writable == {}, "writable data sections: %s" % writable
+
+
+PLAN_HEAD = re.compile(r"workspace plan: (\d+) tensors \(and (\d+) views of them\), (\d+) bytes; "
+                       r"peak live (\d+) bytes, efficiency ([\d.]+)%")
+PLAN_ROW = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\.\.(\d+)\s+'(.*)' (\S+)$")
+
+
+def plan_problems(verbose_stderr, header):
+    """Checks the memory plan `qonnxc -v` printed: every tensor aligned,
+    inside the workspace, and disjoint in memory from every tensor live at
+    the same time; the size a multiple of the alignment and the header's
+    WORKSPACE_SIZE; the peak no larger than the size. A list of problems."""
+    head = PLAN_HEAD.search(verbose_stderr)
+    if not head:
+        return ["no workspace plan in the -v output"]
+    count, size, peak = int(head.group(1)), int(head.group(3)), int(head.group(4))
+    rows = [tuple(int(x) for x in m.groups()[:4]) + (m.group(5),)
+            for m in map(PLAN_ROW.match, verbose_stderr.splitlines()) if m]
+    problems = []
+    if len(rows) != count:
+        problems.append("%d plan rows for %d tensors" % (len(rows), count))
+    if size % 64 or peak > size:
+        problems.append("size %d, peak %d" % (size, peak))
+    with open(header) as f:
+        m = re.search(r"_WORKSPACE_SIZE (\d+)$", f.read(), re.M)
+    if not m or int(m.group(1)) != size:
+        problems.append("header WORKSPACE_SIZE differs from the plan's %d bytes" % size)
+    for i, (off, n, first, last, name) in enumerate(rows):
+        if off % 64 or off + n > size:
+            problems.append("'%s' at %d+%d outside the workspace or misaligned" % (name, off, n))
+        for off2, n2, first2, last2, name2 in rows[i + 1:]:
+            live_together = first <= last2 and first2 <= last
+            if live_together and n and n2 and off < off2 + n2 and off2 < off + n:
+                problems.append("'%s' and '%s' are live together and overlap" % (name, name2))
+    return problems

@@ -5,7 +5,9 @@ the compile pipeline's passes).
 
 A model using an op without an LLVM kernel yet is an expected failure that
 names the op (the backend's own one-line error); everything else must
-compile, have only the documented symbols and no writable data, link, pass
+compile, have only the documented symbols and no writable data and a sound
+memory plan (as `-v` prints it: tensors live at the same time never share
+bytes), link, pass
 the harness's checks (harness.c, mode check: P_run_v, random workspace
 bytes, exactly sized buffers behind guard pages, refused bad arguments) and
 agree with the interpreter. Where a model has quantized inputs or outputs,
@@ -61,7 +63,7 @@ def build_and_run(model, inputs, tmp_path, harness, group, passes=llvmkit.DEFAUL
     as arrays, None) or (None, reason) after counting the outcome; xfails
     for an op without a kernel."""
     obj = str(tmp_path / "m.o")
-    p = llvmkit.compile_model(model, obj, "m", passes)
+    p = llvmkit.compile_model(model, obj, "m", passes, ["-v"])
     reason = llvmkit.unsupported(p)
     if reason:
         llvmkit.count(group, "unsupported")
@@ -75,6 +77,10 @@ def build_and_run(model, inputs, tmp_path, harness, group, passes=llvmkit.DEFAUL
     except AssertionError as e:
         llvmkit.count(group, "failed")
         return None, "object: %s" % e
+    problems = llvmkit.plan_problems(p.stderr, str(tmp_path / "m.h"))
+    if problems:
+        llvmkit.count(group, "failed")
+        return None, "memory plan: " + "; ".join(problems[:5])
     exe = str(tmp_path / "run")
     p = harness.link(obj, str(tmp_path / "m.h"), "m", exe)
     if p.returncode != 0:

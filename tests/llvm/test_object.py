@@ -118,8 +118,8 @@ def test_emit_kinds(compiler, mlp, tmp_path):
 
 def test_verbose_prints_the_plan(compiler, mlp, tmp_path):
     p = compile_ok([mlp, "-o", tmp_path / "v.o", "-v"])
-    m = re.search(r"workspace plan: (\d+) tensors, (\d+) bytes; peak live (\d+) bytes, "
-                  r"efficiency ([\d.]+)%", p.stderr)
+    m = re.search(r"workspace plan: (\d+) tensors \(and \d+ views of them\), (\d+) bytes; "
+                  r"peak live (\d+) bytes, efficiency ([\d.]+)%", p.stderr)
     assert m, p.stderr
     size = int(m.group(2))
     h = (tmp_path / "v.h").read_text()
