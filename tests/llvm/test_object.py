@@ -367,3 +367,57 @@ def test_optimization_levels_agree(compiler, harness, mlp, x_npy, tmp_path, leve
     assert llvmkit.interp(mlp, [x_npy], refs, llvmkit.DEFAULT_PASSES).returncode == 0
     for o, r in zip(outs, refs):
         assert np.allclose(np.load(o), np.load(r), rtol=1e-5, atol=1e-5)
+
+
+# ---- bit-packed constants -------------------------------------------------------
+
+def quantized_weight_model(path, bits, signed, shape=(4, 37)):
+    """y = x + Quant(W) with a bits-wide quantizer on a constant: after the
+    integer lowering the quantized weight is a constant of `bits` bits read
+    by a Dequantize, so the object stores it bit-packed."""
+    w = RNG.standard_normal(shape).astype(np.float32) * 2
+    inits = [helper.make_tensor("W", TensorProto.FLOAT, shape, w.ravel()),
+             helper.make_tensor("s", TensorProto.FLOAT, [], [0.25]),
+             helper.make_tensor("z", TensorProto.FLOAT, [], [0.0]),
+             helper.make_tensor("b", TensorProto.FLOAT, [], [float(bits)])]
+    nodes = [helper.make_node("Quant", ["W", "s", "z", "b"], ["Wq"], name="q",
+                              domain="qonnx.custom_op.general", signed=int(signed), narrow=0,
+                              rounding_mode="ROUND"),
+             helper.make_node("Add", ["x", "Wq"], ["y"], name="add")]
+    g = helper.make_graph(nodes, "packed",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(shape))],
+                          inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13),
+                                                  helper.make_opsetid("qonnx.custom_op.general",
+                                                                      1)]), str(path))
+    return str(path)
+
+
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 7, 8])
+@pytest.mark.parametrize("signed", [True, False])
+def test_packed_constants(compiler, harness, tmp_path, bits, signed):
+    """Integer constants below 8 bits take `bits` bits per element in the
+    object (148 elements: 3, 5 and 7 bits straddle bytes) and read back
+    exactly: the sum with the dequantized weight is correctly rounded, so
+    it equals the interpreter's bit for bit."""
+    model = quantized_weight_model(tmp_path / "packed.onnx", bits, signed)
+    p = llvmkit.sh([llvmkit.qonnxc(), "--passes=" + llvmkit.LOWERED_PASSES, "--emit=ir", model])
+    assert p.returncode == 0, p.stderr
+    m = re.search(r"^const %\S+ : ([iu])(\d+)<", p.stdout, re.M)
+    assert m and int(m.group(2)) == bits, "the lowering did not make a %d-bit constant" % bits
+    obj, hdr = str(tmp_path / "m.o"), str(tmp_path / "m.h")
+    compile_ok([model, "-o", obj, "--name=m", "--passes=" + llvmkit.LOWERED_PASSES])
+    weights = int(re.search(r"#define M_WEIGHTS_SIZE (\d+)", open(hdr).read()).group(1))
+    n = 4 * 37
+    want = n if bits == 8 else (n * bits + 7) // 8 + (8 % bits != 0)
+    assert weights == want, "weights take %d bytes, expected %d" % (weights, want)
+    exe = str(tmp_path / "run")
+    assert harness.link(obj, hdr, "m", exe).returncode == 0
+    x = str(tmp_path / "x.npy")
+    np.save(x, RNG.standard_normal((4, 37)).astype(np.float32))
+    out, ref = str(tmp_path / "y.npy"), str(tmp_path / "r.npy")
+    p = llvmkit.run_harness(exe, "check", [x], [out])
+    assert p.returncode == 0, p.stderr
+    assert llvmkit.interp(model, [x], [ref], llvmkit.LOWERED_PASSES).returncode == 0
+    assert np.array_equal(np.load(out), np.load(ref))
