@@ -12,10 +12,12 @@
  *   Add(Add(x, a), b)         -> Add(x, a+b)
  *   Mul(Add(x, a), b)         -> Add(Mul(x, b), a*b)
  *
- * The last three need the inner result to have no other use, and the combined
+ * The last three need the inner result to have no other use, the combined
  * constant to be no larger than the larger of a and b (a [N,1] times a [1,M]
- * would grow). They reassociate float arithmetic, so results may change in
- * their last bits. The combined constants are new ops on constants, folded by
+ * would grow), and every element of a*b (a+b) to be exact in the type: then
+ * the merged chain computes the same real-valued function, only rounded at
+ * other points, and the integer lowering (which evaluates these chains as
+ * real numbers, in double) sees the function the model defines. The combined constants are new ops on constants, folded by
  * constant folding in the next round. Only f32 and f64 ops are touched:
  * integer Div truncates, and integer chains are the integer lowering's job.
  */
@@ -98,6 +100,58 @@ static bool reciprocal(double in, bool f32, double *out)
 	return *out != 0;
 }
 
+/* Whether a*b (mul) or a+b is exact in the float type (f32: one of
+ * float32; f64: no rounding error). */
+static bool exact_in(double a, double b, bool mul, bool f32)
+{
+	double v = mul ? a * b : a + b;
+	if (!isfinite(v))
+		return false;
+	if (f32)
+		return (double)(float)v == v && (mul || v - a == b);
+	if (mul)
+		return fma(a, b, -v) == 0;
+	double bb = v - a;
+	return (a - (v - bb)) + (b - bb) == 0;
+}
+
+/* Index into a constant of type t of flat element i of the broadcast type
+ * of rank r and dims d. */
+static int64_t broadcast_index(const struct ir_type *t, int r, const int64_t *d, int64_t i)
+{
+	int64_t idx = 0, stride = 1;
+	for (int k = r - 1, j = t->rank - 1; k >= 0; k--, j--) {
+		int64_t ik = i % d[k];
+		i /= d[k];
+		if (j >= 0) {
+			if (t->dims[j] != 1)
+				idx += ik * stride;
+			stride *= t->dims[j];
+		}
+	}
+	return idx;
+}
+
+/* Every element of the combination of constants a and b is exact. */
+static bool combination_exact(struct ir_module *m, int a, int b, bool mul)
+{
+	const struct ir_type *at = &m->values[a].type, *bt = &m->values[b].type;
+	int r = at->rank > bt->rank ? at->rank : bt->rank;
+	int64_t d[IR_MAX_RANK], n = 1;
+	for (int k = 0; k < r; k++) {
+		int ja = k - (r - at->rank), jb = k - (r - bt->rank);
+		int64_t da = ja >= 0 ? at->dims[ja] : 1, db = jb >= 0 ? bt->dims[jb] : 1;
+		d[k] = da > db ? da : db;
+		n *= d[k];
+	}
+	bool f32 = at->elem == IR_ELEM_F32;
+	for (int64_t i = 0; i < n; i++)
+		if (!exact_in(cl_const_elem(m, a, broadcast_index(at, r, d, i)),
+			      cl_const_elem(m, b, broadcast_index(bt, r, d, i)), mul, f32))
+			return false;
+	return true;
+}
+
 /* Mul(Mul(x, a), b), Add(Add(x, a), b), Mul(Add(x, a), b) merged. */
 static int merge_chain(struct ir_module *m, int o)
 {
@@ -116,7 +170,7 @@ static int merge_chain(struct ir_module *m, int o)
 		return 0;
 	const struct ir_type *at = &m->values[a].type, *bt = &m->values[b].type;
 	int64_t na = ir_type_numel(at), nb = ir_type_numel(bt), nk = cl_broadcast_numel(at, bt);
-	if (nk < 0 || nk > (na > nb ? na : nb))
+	if (nk < 0 || nk > (na > nb ? na : nb) || !combination_exact(m, a, b, !add_add))
 		return 0;
 	const char *name = op->name, *result = m->values[op->results[0]].name;
 	int ab[2] = {a, b};

@@ -360,7 +360,8 @@ def test_conv_add_mul_fold_into_conv(qonnxc, tmp_path):
 
 def test_affine_chain_merged(qonnxc, tmp_path):
     x = uniform("chain", [2, 3], -2, 2)
-    c = {"a": f32([0.5, -1.5, 2.0]), "b": f32(1.25), "c": f32([0.1, 0.2, -0.3]),
+    # combinations exact in float32, so the whole chain merges
+    c = {"a": f32([0.5, -1.5, 2.0]), "b": f32(1.25), "c": f32([0.125, 0.25, -0.375]),
          "d": f32(0.75), "e": f32(4.0), "f": f32([1, -1, 0.5])}
     nodes = [node("Mul", ["x", "a"], ["t1"]), node("Mul", ["b", "t1"], ["t2"]),
              node("Add", ["t2", "c"], ["t3"]), node("Sub", ["t3", "d"], ["t4"]),
@@ -371,6 +372,17 @@ def test_affine_chain_merged(qonnxc, tmp_path):
     v = {k: np.abs(a.astype(np.float64)) for k, a in c.items()}
     mag = (np.abs(x) * v["a"] * v["b"] + v["c"] + v["d"]) / v["e"] + v["f"]
     util.assert_within(before, after, [16 * EPS32 * mag])
+
+
+def test_inexact_combination_not_merged(qonnxc, tmp_path):
+    """0.1 + 0.2 is not a float32 number: merging would change the real-valued
+    function the integer lowering evaluates."""
+    x = uniform("inexact", [2, 3], -2, 2)
+    nodes = [node("Add", ["x", "a"], ["t"]), node("Add", ["t", "b"], ["y"])]
+    m = util.model(nodes, [("x", x)], ["y"], {"a": f32([0.1, 0.5, 1.0]), "b": f32(0.2)})
+    ir, ops, before, after = check(tmp_path, "inexact", m, [x])
+    assert dict(ops) == {"Add": 2}, ir
+    util.assert_exact(before, after)
 
 
 def test_exact_and_inexact_division(qonnxc, tmp_path):
