@@ -52,9 +52,9 @@ int emit_verify(struct ir_module *m, LLVMModuleRef mod, const struct llvm_option
 /* Runs the optimization pipeline of o->opt_level on mod: 0, or -1. */
 int emit_optimize(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		  const struct llvm_options *o);
-/* Verifies, optimizes and emits mod as o->emit asks into r->code. 0; -1
- * with m->error set; -2 with err for a CPU or feature the target rejects. */
+/* Verifies, optimizes and emits mod as o->emit asks into r->code: 0, or
+ * -1 with m->error set (an internal error naming the model). */
 int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		const struct llvm_options *o, struct llvm_result *r, char *err, size_t errlen);
+		const struct llvm_options *o, struct llvm_result *r);
 
 #endif

@@ -235,9 +235,8 @@ static void take_buffer(LLVMMemoryBufferRef buf, struct llvm_result *r)
 }
 
 int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		const struct llvm_options *o, struct llvm_result *r, char *err, size_t errlen)
+		const struct llvm_options *o, struct llvm_result *r)
 {
-	(void)err, (void)errlen;
 	char *msg = NULL;
 	if (emit_verify(m, mod, o) < 0)
 		return -1;

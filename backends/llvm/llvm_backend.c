@@ -68,7 +68,7 @@ int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_
 	emit_set_target(mod, tm);
 	int rc = codegen_module(&d, ctx, mod);
 	if (rc == 0)
-		rc = emit_module(m, mod, tm, o, r, err, errlen);
+		rc = emit_module(m, mod, tm, o, r);
 	if (rc == 0) {
 		r->header = header_text(&d, &r->header_size);
 		if (o->verbose)
