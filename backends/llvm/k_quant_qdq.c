@@ -14,7 +14,9 @@
  * grid). Dequantize: y = (q - zero_point) * scale.
  * MultiThreshold: q = out_bias + out_step * #{k : x >= T[c][k]} (x <= T[c][k]
  * on a channel whose descending flag is set), wrapped to the result type;
- * the count runs over the K thresholds of the element's channel.
+ * the count runs over the K thresholds of the element's channel, by binary
+ * search when the rows are known to be sorted (as the lower-integer pass
+ * makes them), else by a loop over all K.
  */
 #include "k_quant.h"
 
@@ -170,7 +172,28 @@ struct thresholds {
 	int64_t rows, k_count;
 	int desc;       /* the descending operand, or IR_NONE */
 	int axis;
+	bool monotone;  /* every row passes on a prefix: binary search */
 };
+
+/* Whether the thresholds and descending flags are known and every row is
+ * sorted the way its comparison needs (non-decreasing for x >= T,
+ * non-increasing for x <= T), so that the thresholds an element passes are
+ * always a prefix of its row. The lower-integer pass makes them so. */
+static bool rows_monotone(struct cg *g, const struct thresholds *t)
+{
+	const int64_t *th = ir_known_data(g->m, t->value);
+	const int64_t *desc = t->desc == IR_NONE ? NULL : ir_known_data(g->m, t->desc);
+	if (!th || (t->desc != IR_NONE && !desc))
+		return false;
+	for (int64_t c = 0; c < t->rows; c++) {
+		const int64_t *row = th + c * t->k_count;
+		bool down = desc && desc[c];
+		for (int64_t k = 1; k < t->k_count; k++)
+			if (down ? row[k] > row[k - 1] : row[k] < row[k - 1])
+				return false;
+	}
+	return true;
+}
 
 static int thresholds_init(struct cg *g, const struct ir_op *op, const struct ir_type *xt,
 			   struct thresholds *t)
@@ -195,23 +218,59 @@ static int thresholds_init(struct cg *g, const struct ir_op *op, const struct ir
 		return ir_op_error(g->m, op, "descending has fewer entries than threshold rows");
 	if (!cg_base(g, t->value) || (dt && !cg_base(g, t->desc)))
 		return -1;
+	t->monotone = rows_monotone(g, t);
 	return 0;
+}
+
+/* Whether x passes threshold k of the row starting at `row`. */
+static LLVMValueRef passes(struct cg *g, const struct thresholds *t, LLVMValueRef row,
+			   LLVMValueRef k, LLVMValueRef x, LLVMValueRef down)
+{
+	const struct ir_type *tt = &g->m->values[t->value].type;
+	LLVMValueRef at = LLVMBuildNUWAdd(g->b, row, k, "");
+	LLVMValueRef th = cg_widen(g, cg_load(g, t->value, at), tt, 64);
+	LLVMValueRef ge = LLVMBuildICmp(g->b, LLVMIntSGE, x, th, "");
+	if (!down)
+		return ge;
+	return LLVMBuildSelect(g->b, down, LLVMBuildICmp(g->b, LLVMIntSLE, x, th, ""), ge, "");
+}
+
+/* The length of the passed prefix of a monotone row, by binary lifting:
+ * from the largest power of two down, extend the prefix by `step` when the
+ * threshold at its new end is passed. */
+static LLVMValueRef count_prefix(struct cg *g, const struct thresholds *t, LLVMValueRef row,
+				 LLVMValueRef x, LLVMValueRef down)
+{
+	int64_t step = 1;
+	while (step * 2 <= t->k_count)
+		step *= 2;
+	LLVMValueRef n = cg_i64(g, 0);
+	for (; step >= 1; step /= 2) {
+		LLVMValueRef end = LLVMBuildNUWAdd(g->b, n, cg_i64(g, step), "");
+		LLVMValueRef inside = LLVMBuildICmp(g->b, LLVMIntULE, end, cg_i64(g, t->k_count), "");
+		/* the load stays in the row even where the step does not fit */
+		LLVMValueRef k = LLVMBuildSelect(g->b, inside, end, cg_i64(g, t->k_count), "");
+		k = LLVMBuildSub(g->b, k, cg_i64(g, 1), "");
+		LLVMValueRef go = LLVMBuildAnd(g->b, inside, passes(g, t, row, k, x, down), "");
+		n = LLVMBuildSelect(g->b, go, end, n, "");
+	}
+	return n;
 }
 
 /* #{k : x >= T[c][k]} (x <= T[c][k] when down), x an i64 */
 static LLVMValueRef count_passed(struct cg *g, const struct thresholds *t, LLVMValueRef c,
 				 LLVMValueRef x, LLVMValueRef down)
 {
-	const struct ir_type *tt = &g->m->values[t->value].type;
+	LLVMValueRef row = LLVMBuildNUWMul(g->b, c, cg_i64(g, t->k_count), "");
+	if (t->k_count == 0)
+		return cg_i64(g, 0);
+	if (t->monotone)
+		return count_prefix(g, t, row, x, down);
 	LLVMValueRef acc = cg_alloca(g, g->t_i64, "count");
 	LLVMBuildStore(g->b, cg_i64(g, 0), acc);
-	LLVMValueRef row = LLVMBuildNUWMul(g->b, c, cg_i64(g, t->k_count), "");
 	struct cg_loop l;
 	LLVMValueRef k = cg_loop_begin(g, &l, cg_i64(g, t->k_count), "k");
-	LLVMValueRef th = cg_widen(g, cg_load(g, t->value, LLVMBuildNUWAdd(g->b, row, k, "")), tt, 64);
-	LLVMValueRef ge = LLVMBuildICmp(g->b, LLVMIntSGE, x, th, "");
-	LLVMValueRef le = LLVMBuildICmp(g->b, LLVMIntSLE, x, th, "");
-	LLVMValueRef pass = down ? LLVMBuildSelect(g->b, down, le, ge, "") : ge;
+	LLVMValueRef pass = passes(g, t, row, k, x, down);
 	LLVMValueRef n = LLVMBuildLoad2(g->b, g->t_i64, acc, "");
 	n = LLVMBuildAdd(g->b, n, LLVMBuildZExt(g->b, pass, g->t_i64, ""), "");
 	LLVMBuildStore(g->b, n, acc);
