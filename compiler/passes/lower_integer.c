@@ -23,10 +23,15 @@
  * Steps 2 to 6 repeat until nothing changes; each round restores program
  * order and prunes what died.
  *
- * Real-valued semantics: every quantized tensor holds exactly the integers the
- * QONNX graph's quantizers produce when the graph is evaluated in float64
- * (thresholds are found by evaluating the float chain in double, as the
- * promote-f64 oracle does). What cannot be lowered stays float, untouched.
+ * Real-valued semantics: every quantized tensor holds the integers the
+ * QONNX graph's quantizers give on real numbers. Integer sums are exact, and
+ * thresholds are found by evaluating each float chain in double from the
+ * exact accumulator, as the promote-f64 oracle does; the two can differ only
+ * where the oracle's own rounding of a float sum crosses a rounding boundary
+ * of a quantizer. The input quantizer keeps the float arithmetic of the
+ * model's float type. What cannot be lowered (nonzero zero points into
+ * Conv/MatMul, unequal scales meeting, per-channel quantization through
+ * data movement) stays float, untouched.
  *
  * Requires: a verified module, best after cleanup (BatchNormalization as
  * Mul/Add, Gemm as MatMul). Guarantees: a verified module computing the same

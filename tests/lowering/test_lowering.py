@@ -310,10 +310,9 @@ def test_qmodel(qdir, name, layout):
 
 # ---- every generated test model, before and after ---------------------------------------
 
-def generated_models():
+def generated_models(out):
     sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
     import generate
-    out = os.path.join(ROOT, "build", "test-models")
     generate.write_all(out)
     cases = []
     for d in sorted(glob.glob(os.path.join(out, "*", "model.onnx"))):
@@ -349,13 +348,13 @@ def before_after(model, inputs):
     return "; ".join(problems) or None, lowered
 
 
-def test_generated_models_before_after():
+def test_generated_models_before_after(tmp_path):
     """Lowering keeps every output of every generated model, element for
     element: these models quantize at most once between float ops, so the
     lowered graph computes the same float operations (a quantizer becomes
     Quantize + Dequantize; qgraph_mlp_initializer_inputs's MatMul is exact
     in float32 too, its products being small multiples of powers of two)."""
-    cases = generated_models()
+    cases = generated_models(str(tmp_path / "models"))
 
     def job(case):
         return case[0], before_after(*case)
