@@ -253,7 +253,7 @@ def check_symbols_and_sections(obj, prefix, bare_metal=False):
 
 PLAN_HEAD = re.compile(r"workspace plan: (\d+) tensors \(and (\d+) views of them\), (\d+) bytes; "
                        r"peak live (\d+) bytes, efficiency ([\d.]+)%")
-PLAN_ROW = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\.\.(\d+)\s+'(.*)' (\S+)$")
+PLAN_ROW = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\.\.(\d+)\s+'(.*)' ([^']+)$")
 
 
 def plan_problems(verbose_stderr, header):
