@@ -61,6 +61,18 @@ void cli_usage(FILE *out)
 	      "                      default: pic, static for bare-metal triples (OS none or\n"
 	      "                      unknown)\n"
 	      "\n"
+	      "HLS (--target=hls):\n"
+	      "  --target=hls -o DIR a C project for high-level synthesis in directory DIR\n"
+	      "                      (new, empty, or an earlier HLS project, which is\n"
+	      "                      replaced): the integer kernel, its host-side float\n"
+	      "                      parts, a bit-exact testbench with golden vectors, a\n"
+	      "                      Makefile and run_hls.tcl; --name=NAME (default model)\n"
+	      "  --hls-reuse=N       reuse factor: multiplications per multiplier (default 1)\n"
+	      "  --hls-bitint        the kernel's default types are C23 _BitInt(N)\n"
+	      "  --hls-part=PART     FPGA part for run_hls.tcl (default xczu7ev-ffvc1156-2-e)\n"
+	      "  --hls-clock=NS      clock period in ns (default 5)\n"
+	      "  --hls-vectors=N     golden vectors in the testbench (default: by model size)\n"
+	      "\n"
 	      "run:\n"
 	      "                      the model is compiled in memory (LLVM's JIT, the host\n"
 	      "                      CPU, -O level as for objects) and run\n"
@@ -178,6 +190,67 @@ static int add_file(const char **list, int *n, const char *path, const char *wha
 	return 0;
 }
 
+/* --hls-reuse, --hls-part, --hls-clock, --hls-vectors. */
+static int parse_hls(int argc, char **argv, int *i, struct cli_options *opt, char *err, int errlen)
+{
+	const char *a = argv[*i], *v;
+	int missing = 0;
+	char *end;
+	long n;
+	opt->hls_given = true;
+	if ((v = option_value(argc, argv, i, "--hls-reuse", &missing))) {
+		n = strtol(v, &end, 10);
+		if (end == v || *end || n < 1 || n > 1000000)
+			return snprintf(err, (size_t)errlen, "--hls-reuse needs an integer from 1 to 1000000, "
+				       "got '%s'", v), -1;
+		opt->hls_reuse = (int)n;
+	} else if ((v = option_value(argc, argv, i, "--hls-vectors", &missing))) {
+		n = strtol(v, &end, 10);
+		if (end == v || *end || n < 1 || n > 1000)
+			return snprintf(err, (size_t)errlen, "--hls-vectors needs an integer from 1 to 1000, "
+				       "got '%s'", v), -1;
+		opt->hls_vectors = (int)n;
+	} else if ((v = option_value(argc, argv, i, "--hls-clock", &missing))) {
+		double ns = strtod(v, &end);
+		if (end == v || *end || !(ns >= 0.1 && ns <= 1000))
+			return snprintf(err, (size_t)errlen, "--hls-clock needs a period in ns from 0.1 to "
+				       "1000, got '%s'", v), -1;
+		opt->hls_clock = ns;
+	} else if ((v = option_value(argc, argv, i, "--hls-part", &missing))) {
+		for (const char *c = v; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
+				return snprintf(err, (size_t)errlen, "--hls-part needs a part name such as "
+					       "xczu7ev-ffvc1156-2-e, got '%s'", v), -1;
+		if (!*v)
+			return snprintf(err, (size_t)errlen, "--hls-part needs a part name"), -1;
+		opt->hls_part = v;
+	} else if (missing) {
+		return snprintf(err, (size_t)errlen, "option '%s' needs a value", a), -1;
+	} else {
+		return snprintf(err, (size_t)errlen, "unknown option '%s'", a), -1;
+	}
+	return 0;
+}
+
+/* --target=hls: compiling into a project directory; nothing of the LLVM
+ * code generation applies. */
+static int check_hls(struct cli_options *opt, char *err, int errlen)
+{
+	if (opt->command != CLI_COMPILE)
+		return snprintf(err, (size_t)errlen, "--target=hls belongs to compiling, not to run or "
+			       "verify"), -1;
+	if (!opt->output || !strcmp(opt->output, "-"))
+		return snprintf(err, (size_t)errlen, "--target=hls needs -o DIR (the project directory)"), -1;
+	if (opt->emit != CLI_EMIT_NONE || opt->header || opt->mcpu || opt->mattr ||
+	    opt->reloc != CLI_RELOC_DEFAULT)
+		return snprintf(err, (size_t)errlen, "--emit, --header, --mcpu, --mattr and "
+			       "--relocation-model do not apply to --target=hls"), -1;
+	if (!opt->hls_reuse)
+		opt->hls_reuse = 1;
+	return 0;
+}
+
 static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, char *err, int errlen)
 {
 	const char *a = argv[*i], *v;
@@ -195,6 +268,10 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 		opt->print_after_all = true;
 	else if (!strcmp(a, "--verify-each"))
 		opt->verify_each = true;
+	else if (!strcmp(a, "--hls-bitint"))
+		opt->hls_bitint = opt->hls_given = true;
+	else if (!strncmp(a, "--hls-", 6))
+		return parse_hls(argc, argv, i, opt, err, errlen);
 	else if ((v = option_value(argc, argv, i, "-o", &missing)))
 		opt->output = v;
 	else if ((v = option_value(argc, argv, i, "--io-layout", &missing))) {
@@ -296,6 +373,13 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	if (cmd == CLI_COMPILE && (opt->ninputs || opt->noutputs || opt->interp))
 		return snprintf(err, (size_t)errlen,
 				"--input, --output and --interp belong to 'qonnxc run'"), -1;
+	if (opt->target && !strcmp(opt->target, "hls")) {
+		opt->hls = true;
+		opt->target = NULL;
+		return check_hls(opt, err, errlen);
+	}
+	if (opt->hls_given)
+		return snprintf(err, (size_t)errlen, "the --hls-* options need --target=hls"), -1;
 	if (cmd == CLI_COMPILE && opt->output && opt->emit == CLI_EMIT_NONE)
 		opt->emit = CLI_EMIT_OBJ;
 	if ((opt->emit == CLI_EMIT_OBJ || opt->emit == CLI_EMIT_BC) && !opt->output)

@@ -45,6 +45,14 @@ struct cli_options {
 	const char *mcpu;             /* --mcpu, NULL: host CPU (host) or generic */
 	const char *mattr;            /* --mattr */
 	enum cli_reloc reloc;         /* --relocation-model */
+	/* HLS project (--target=hls, backends/hls/hls_backend.h) */
+	bool hls;                     /* --target=hls: a C project for HLS into -o DIR */
+	int hls_reuse;                /* --hls-reuse, 1 when not given */
+	bool hls_bitint;              /* --hls-bitint */
+	const char *hls_part;         /* --hls-part, NULL: the default part */
+	double hls_clock;             /* --hls-clock in ns, 0: the default */
+	int hls_vectors;              /* --hls-vectors, 0: chosen by the model's size */
+	bool hls_given;               /* some --hls-* option was given */
 	const char *inputs[CLI_MAX_FILES];
 	int ninputs;
 	const char *outputs[CLI_MAX_FILES];

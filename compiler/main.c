@@ -5,6 +5,7 @@
  * it is compile.c's job, running it run.c's. */
 #include "cli.h"
 #include "driver.h"
+#include "hls_target.h"
 #include "onnx/onnx_import.h"
 #include "passes/pipeline.h"
 
@@ -99,6 +100,8 @@ int main(int argc, char **argv)
 	case CLI_VERIFY:
 		return driver_verify(&opt);
 	case CLI_COMPILE:
+		if (opt.hls)
+			return driver_hls(&opt);
 		break;
 	}
 	return driver_compile(&opt);

@@ -1,0 +1,257 @@
+/* testbench.c: the text of tb/NAME_tb.c, the testbench.
+ *
+ *   NAME_tb [DIR]              every golden vector of DIR (default: the tb/
+ *                              directory the Makefile compiles in): the
+ *                              kernel's outputs compared bit for bit, and
+ *                              through NAME_trace every layer's result, so a
+ *                              mismatch names the first layer that differs;
+ *                              exit 1 on any mismatch
+ *   NAME_tb IN... OUT...       float inputs (.npy, one per model input, with
+ *                              or without a leading sample dim) through
+ *                              NAME_quantize, the kernel and NAME_dequantize;
+ *                              the float32 outputs written as .npy
+ * The golden files are DIR/inK.npy, DIR/outK.npy and DIR/layerK.npy, each
+ * [vectors, elements] (golden.c, project.c).
+ */
+#include "hls.h"
+
+#include <string.h>
+
+static void emit_tables(struct hls *h, struct sb *b)
+{
+	struct ir_module *m = h->m;
+	sb_printf(b, "struct layer {\n\tconst char *name, *op;\n\tlong long n;\n};\n\n");
+	sb_printf(b, "/* The traced layers, in the order the kernel runs them. */\n");
+	sb_printf(b, "static const struct layer layers[%d] = {\n", h->ntraced + 1);
+	for (int i = 0; i < h->nlayers; i++) {
+		const struct hls_layer *l = &h->layers[i];
+		if (l->trace < 0)
+			continue;
+		const struct ir_op *op = &m->ops[l->op];
+		sb_puts(b, "\t{");
+		sb_c_string(b, op->name);
+		sb_printf(b, ", \"%s\", %lld},\n", ir_opinfo[op->code].name,
+			  (long long)ir_type_numel(&m->values[op->results[0]].type));
+	}
+	sb_puts(b, "\t{0, 0, 0},\n};\n\n");
+	for (int i = 0; i < m->ninputs; i++) {
+		const struct ir_type *t = &m->values[m->inputs[i]].type;
+		sb_printf(b, "static const int x%d_rank = %d;\n", i, t->rank);
+	}
+	for (int i = 0; i < m->noutputs; i++) {
+		const struct ir_type *t = &m->values[m->outputs[i]].type;
+		sb_printf(b, "static const int y%d_rank = %d;\nstatic const long long y%d_dims[%d] = {", i,
+			  t->rank, i, t->rank + 1);
+		for (int d = 0; d < t->rank; d++)
+			sb_printf(b, "%lld, ", (long long)t->dims[d]);
+		sb_puts(b, "0};\n");
+	}
+	sb_puts(b, "\n");
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, "static %s_in%d_t in%d[%s_IN%d_SIZE];\n", h->p, i, i, h->P, i);
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, "static %s_out%d_t out%d[%s_OUT%d_SIZE];\n", h->p, i, i, h->P, i);
+	for (int i = 0; i < m->ninputs; i++)
+		sb_printf(b, "static float x%d[%s_X%d_SIZE];\n", i, h->P, i);
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "static float y%d[%s_Y%d_SIZE];\n", i, h->P, i);
+	sb_puts(b, "\n");
+}
+
+static void emit_trace(struct hls *h, struct sb *b)
+{
+	sb_printf(b, "static struct tb_npy golden_layers[%d];\n", h->ntraced + 1);
+	sb_printf(b, "static long long traced[%d];\n", h->ntraced + 1);
+	sb_puts(b, "static int sample, bad_layer = -1;\n"
+		   "static long long bad_index, bad_got, bad_want;\n\n");
+	sb_printf(b, "/* Called by the kernel (QONNX_HLS_TRACE) with every element of every layer. */\n"
+		     "void %s_trace(int layer, long long index, long long value)\n", h->p);
+	sb_puts(b, "{\n"
+		   "\ttraced[layer]++;\n"
+		   "\tif (bad_layer >= 0 || !golden_layers[layer].data)\n"
+		   "\t\treturn;\n"
+		   "\tlong long want = tb_npy_int(&golden_layers[layer], sample * layers[layer].n + index);\n"
+		   "\tif (value != want) {\n"
+		   "\t\tbad_layer = layer;\n"
+		   "\t\tbad_index = index;\n"
+		   "\t\tbad_got = value;\n"
+		   "\t\tbad_want = want;\n"
+		   "\t}\n"
+		   "}\n\n");
+}
+
+/* Loads DIR/name into a; checks [samples, n]. */
+static void emit_load(struct sb *b)
+{
+	sb_puts(b, "static int load(const char *dir, const char *name, long long n, struct tb_npy *a)\n"
+		   "{\n"
+		   "\tchar path[4096];\n"
+		   "\tsnprintf(path, sizeof path, \"%s/%s\", dir, name);\n"
+		   "\tif (tb_npy_read(path, a) < 0)\n"
+		   "\t\treturn -1;\n"
+		   "\tif (a->rank != 2 || a->dims[1] != n || a->kind == 'f') {\n"
+		   "\t\tfprintf(stderr, \"%s: expected integers of shape [vectors, %lld]\\n\", path, n);\n"
+		   "\t\treturn -1;\n"
+		   "\t}\n"
+		   "\treturn 0;\n"
+		   "}\n\n");
+}
+
+static void emit_golden(struct hls *h, struct sb *b)
+{
+	sb_puts(b, "static int run_golden(const char *dir)\n{\n");
+	sb_printf(b, "\tstruct tb_npy gin[%d], gout[%d];\n", h->nkin + 1, h->nkout + 1);
+	sb_puts(b, "\tint failed = 0, traced_all = 1;\n");
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, "\tif (load(dir, \"in%d.npy\", %s_IN%d_SIZE, &gin[%d]) < 0)\n\t\treturn 2;\n", i,
+			  h->P, i, i);
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, "\tif (load(dir, \"out%d.npy\", %s_OUT%d_SIZE, &gout[%d]) < 0)\n\t\treturn 2;\n",
+			  i, h->P, i, i);
+	sb_printf(b, "\tfor (int l = 0; l < %d; l++) {\n", h->ntraced);
+	sb_puts(b, "\t\tchar name[64];\n"
+		   "\t\tsnprintf(name, sizeof name, \"layer%d.npy\", l);\n"
+		   "\t\tif (load(dir, name, layers[l].n, &golden_layers[l]) < 0)\n"
+		   "\t\t\treturn 2;\n"
+		   "\t}\n"
+		   "\tconst long long vectors = gin[0].dims[0];\n"
+		   "\tfor (sample = 0; sample < vectors; sample++) {\n");
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, "\t\tfor (long long i = 0; i < %s_IN%d_SIZE; i++)\n"
+			     "\t\t\tin%d[i] = (%s_in%d_t)tb_npy_int(&gin[%d], sample * %s_IN%d_SIZE + i);\n",
+			  h->P, i, i, h->p, i, i, h->P, i);
+	sb_printf(b, "\t\tbad_layer = -1;\n\t\tmemset(traced, 0, sizeof traced);\n\t\t%s(", h->p);
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, "%sin%d", i ? ", " : "", i);
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, ", out%d", i);
+	sb_puts(b, ");\n"
+		   "\t\tint bad = 0;\n");
+	sb_printf(b, "\t\tfor (int l = 0; l < %d; l++)\n"
+		     "\t\t\ttraced_all &= traced[l] == layers[l].n;\n",
+		  h->ntraced);
+	sb_puts(b, "\t\tif (bad_layer >= 0) {\n"
+		   "\t\t\tprintf(\"vector %lld: layer %d '%s' (%s) is the first to differ: element %lld \"\n"
+		   "\t\t\t       \"is %lld, expected %lld\\n\", (long long)sample, bad_layer,\n"
+		   "\t\t\t       layers[bad_layer].name, layers[bad_layer].op, bad_index, bad_got, bad_want);\n"
+		   "\t\t\tbad = 1;\n"
+		   "\t\t}\n");
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, "\t\tfor (long long i = 0; i < %s_OUT%d_SIZE; i++) {\n"
+			     "\t\t\tlong long want = tb_npy_int(&gout[%d], sample * %s_OUT%d_SIZE + i);\n"
+			     "\t\t\tif ((long long)out%d[i] != want) {\n"
+			     "\t\t\t\tprintf(\"vector %%lld: output %d differs: element %%lld is %%lld, \"\n"
+			     "\t\t\t\t       \"expected %%lld\\n\", (long long)sample, i, (long long)out%d[i], want);\n"
+			     "\t\t\t\tbad = 1;\n"
+			     "\t\t\t\tbreak;\n"
+			     "\t\t\t}\n"
+			     "\t\t}\n",
+			  h->P, i, i, h->P, i, i, i, i);
+	sb_puts(b, "\t\tfailed += bad;\n"
+		   "\t}\n");
+	sb_printf(b, "\tprintf(\"%s_tb: %%lld golden vectors, %%lld bit-exact, %%d layers %%s\\n\", vectors,\n"
+		     "\t       vectors - failed, %d, traced_all ? \"traced\" : \"not traced (no QONNX_HLS_TRACE)\");\n",
+		  h->p, h->ntraced);
+	sb_puts(b, "\treturn failed ? 1 : 0;\n}\n\n");
+}
+
+static void emit_files(struct hls *h, struct sb *b)
+{
+	struct ir_module *m = h->m;
+	sb_puts(b, "static int run_files(char **argv)\n{\n");
+	sb_printf(b, "\tstruct tb_npy xin[%d];\n\tlong long vectors = -1;\n\tint lead = 0;\n",
+		  m->ninputs + 1);
+	for (int i = 0; i < m->ninputs; i++)
+		sb_printf(b, "\tif (tb_npy_read(argv[%d], &xin[%d]) < 0)\n\t\treturn 2;\n"
+			     "\tif (xin[%d].numel %% %s_X%d_SIZE || (vectors >= 0 && xin[%d].numel / %s_X%d_SIZE != vectors)) {\n"
+			     "\t\tfprintf(stderr, \"%%s: not a whole number of inputs of %%d elements\\n\", argv[%d], %s_X%d_SIZE);\n"
+			     "\t\treturn 2;\n\t}\n"
+			     "\tvectors = xin[%d].numel / %s_X%d_SIZE;\n"
+			     "\tlead |= xin[%d].rank == x%d_rank + 1;\n",
+			  i, i, i, h->P, i, i, h->P, i, i, h->P, i, i, h->P, i, i, i);
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "\tfloat *res%d = malloc(sizeof(float) * (size_t)(vectors * %s_Y%d_SIZE + 1));\n"
+			     "\tif (!res%d)\n\t\treturn 2;\n",
+			  i, h->P, i, i);
+	sb_puts(b, "\tfor (long long s = 0; s < vectors; s++) {\n");
+	for (int i = 0; i < m->ninputs; i++)
+		sb_printf(b, "\t\tfor (long long i = 0; i < %s_X%d_SIZE; i++)\n"
+			     "\t\t\tx%d[i] = (float)tb_npy_double(&xin[%d], s * %s_X%d_SIZE + i);\n",
+			  h->P, i, i, i, h->P, i);
+	struct sb args = {0};
+	sb_printf(b, "\t\t%s_quantize(", h->p);
+	for (int i = 0; i < m->ninputs; i++)
+		sb_printf(b, "%sx%d", i ? ", " : "", i);
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, ", in%d", i);
+	sb_printf(b, ");\n\t\t%s(", h->p);
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, "%sin%d", i ? ", " : "", i);
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, ", out%d", i);
+	sb_printf(b, ");\n\t\t%s_dequantize(", h->p);
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, "%sout%d", i ? ", " : "", i);
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "%sy%d", h->nkout || i ? ", " : "", i);
+	sb_puts(b, ");\n");
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "\t\tfor (long long i = 0; i < %s_Y%d_SIZE; i++)\n"
+			     "\t\t\tres%d[s * %s_Y%d_SIZE + i] = y%d[i];\n",
+			  h->P, i, i, h->P, i, i);
+	sb_puts(b, "\t}\n\tint rc = 0;\n");
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "\t{\n"
+			     "\t\tlong long dims[%d];\n"
+			     "\t\tint rank = 0;\n"
+			     "\t\tif (lead || vectors != 1)\n"
+			     "\t\t\tdims[rank++] = vectors;\n"
+			     "\t\tfor (int d = 0; d < y%d_rank; d++)\n"
+			     "\t\t\tdims[rank++] = y%d_dims[d];\n"
+			     "\t\tif (tb_npy_write_f32(argv[%d], rank, dims, res%d) < 0)\n"
+			     "\t\t\trc = 2;\n"
+			     "\t\tfree(res%d);\n"
+			     "\t}\n",
+			  IR_MAX_RANK + 1, i, i, m->ninputs + i, i, i);
+	for (int i = 0; i < m->ninputs; i++)
+		sb_printf(b, "\ttb_npy_free(&xin[%d]);\n", i);
+	sb_puts(b, "\treturn rc;\n}\n\n");
+	sb_free(&args);
+}
+
+void hls_write_testbench(struct hls *h, struct sb *b, struct sb *npy_c, struct sb *npy_h)
+{
+	struct ir_module *m = h->m;
+	sb_printf(b, "/* %s_tb.c: the testbench of the HLS kernel of ", h->p);
+	sb_comment_text(b, h->o->source_name);
+	sb_printf(b, ", generated by qonnxc.\n"
+		     " *\n"
+		     " *   %s_tb [DIR]          runs every golden vector of DIR (default: this tb/\n"
+		     " *                        directory) and compares every output bit for bit, and\n"
+		     " *                        every layer through %s_trace; names the first layer\n"
+		     " *                        that differs; exit status 1 on a mismatch\n"
+		     " *   %s_tb IN... OUT...   float .npy inputs (one per model input, optionally\n"
+		     " *                        with a leading vector dim) through %s_quantize, the\n"
+		     " *                        kernel and %s_dequantize; float32 .npy outputs\n"
+		     " */\n",
+		  h->p, h->p, h->p, h->p, h->p);
+	sb_printf(b, "#include \"%s.h\"\n#include \"%s_io.h\"\n#include \"npy.h\"\n\n", h->p, h->p);
+	sb_puts(b, "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
+	sb_printf(b, "#ifndef %s_TB_DIR\n#define %s_TB_DIR \"tb\"\n#endif\n\n", h->P, h->P);
+	emit_tables(h, b);
+	emit_trace(h, b);
+	emit_load(b);
+	emit_golden(h, b);
+	emit_files(h, b);
+	sb_puts(b, "int main(int argc, char **argv)\n{\n");
+	sb_printf(b, "\tif (argc == 1)\n\t\treturn run_golden(%s_TB_DIR);\n", h->P);
+	sb_puts(b, "\tif (argc == 2 && argv[1][0] != '-')\n\t\treturn run_golden(argv[1]);\n");
+	sb_printf(b, "\tif (argc == %d)\n\t\treturn run_files(argv + 1);\n", 1 + m->ninputs + m->noutputs);
+	sb_puts(b, "\tfprintf(stderr, \"usage: %s [GOLDEN_DIR] | %s");
+	for (int i = 0; i < m->ninputs; i++)
+		sb_printf(b, " IN%d.npy", i);
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, " OUT%d.npy", i);
+	sb_puts(b, "\\n\", argv[0], argv[0]);\n\treturn 2;\n}\n");
+	hls_write_npy_sources(npy_c, npy_h);
+}
