@@ -20,11 +20,14 @@ channels-last,lower-integer, and also without channels-last, NCHW):
   (c) the lowered graph in float32 (the default pipeline) against
       outputs.npy (ONNX Runtime, float32): elements of a quantized output are
       compared in steps of its scale; the counts off by one step and by more
-      are printed; together at most 0.1% of the elements, and none larger
-      than one step except where MULTI_STEP documents why.
+      are printed, with the float64 oracle's own counts beside them;
+      together at most 0.1% of the elements, and none larger than one step
+      except where MULTI_STEP documents why.
 The graphs of qmodels.py get (a) (where they must lower fully) and (b) in
 both layouts. The generated test models (tests/models) run before and after
-lower-integer in float32 and in float64: equal element for element.
+lower-integer: equal element for element in float64; in float32 equal except
+where the original's float32 quantizer rounds across a boundary and the
+lowered graph holds the real-valued result (counted).
 Run as `QONNXC=/abs/build/qonnxc python3 -m pytest -s tests/lowering`.
 """
 import glob
@@ -55,16 +58,18 @@ SHARED = ["tfc_2w2a", "tfc_1w2a", "tfc_1w1a", "unsw_nb15_mlp_w2a2", "jettagging_
 PIPELINES = {"default": "cleanup,channels-last,lower-integer", "nchw": "cleanup,lower-integer"}
 
 # (c): elements more than one step away from ONNX Runtime. In
-# espcn_nn_resize_quant an input quantizer value within float32 rounding of
-# a rounding threshold (the input is not on the quantizer's grid) lands on
-# the other side in float32, and that flip moves the sums of the following
-# 3x3 and 5x5 convolutions, so that later quantizers can move by several
-# steps. It is a property of float32 evaluation, not of the lowering: the
-# float64 oracle, which the lowered graph equals exactly (b), is up to 4
-# steps from ONNX Runtime in 185 elements, and the original graph
-# interpreted in float32 (no lowering) up to 3 steps in 60. Measured with the
-# lowered graph: 104 elements of 1966080 (91 at two steps, 13 at three).
-MULTI_STEP = {"espcn_nn_resize_quant": (110, 3)}
+# espcn_nn_resize_quant an input value within float32 rounding of a rounding
+# boundary of the input quantizer (the input is not on its grid) is rounded
+# the other way by float32 evaluation, and that flip moves the sums of the
+# following 5x5 and 3x3 convolutions, so that later quantizers can move by
+# several steps. It is a property of float32 evaluation, not of the
+# lowering: the float64 oracle, which the lowered graph equals exactly (b),
+# is itself more than one step from ONNX Runtime in 185 of 1966080 elements
+# (at most 4 steps), and the original graph interpreted in float32 (no
+# lowering) in 60 (at most 3). The bound is the oracle's (the float32
+# lowered graph measures 179, at most 4: it differs from the oracle only
+# where cleanup's float32 BatchNorm constants round differently).
+MULTI_STEP = {"espcn_nn_resize_quant": (185, 4)}
 # The largest models run their first samples only (each of their samples
 # takes ~0.7 s in the interpreter); smaller ones run every reference sample.
 MAX_INPUT_ELEMENTS = 2_000_000
@@ -258,13 +263,18 @@ def test_shared_against_onnxruntime(name):
               % (name, int(off.sum()), ref.size))
         assert off.sum() <= 0.001 * ref.size
         return
-    steps = np.abs(np.round(got / step) - np.round(ref / step))
-    one, more = int((steps == 1).sum()), int((steps > 1).sum())
-    print("\n%s: %d elements, %d one step (%.4f%%), %d more (max %d) from ONNX Runtime"
-          % (name, ref.size, one, 100.0 * one / ref.size, more, int(steps.max())))
+    oracle = run("promote-f64", model, [x])[0].astype(np.float64).reshape(ref.shape)
+    counts = {}
+    for label, y in (("lowered", got), ("float64 oracle", oracle)):
+        steps = np.abs(np.round(y / step) - np.round(ref / step))
+        counts[label] = (int((steps == 1).sum()), int((steps > 1).sum()), int(steps.max()))
+        print("\n%s: %s: %d elements, %d one step (%.4f%%), %d more (max %d) from ONNX Runtime"
+              % ((name, label, ref.size) + counts[label][:1] +
+                 (100.0 * counts[label][0] / ref.size,) + counts[label][1:]))
+    one, more, worst = counts["lowered"]
     assert one + more <= 0.001 * ref.size
     allowed, max_steps = MULTI_STEP.get(name, (0, 1))
-    assert more <= allowed and steps.max() <= max_steps
+    assert more <= allowed and worst <= max_steps
 
 
 def test_print_after_all_tfc():
@@ -322,38 +332,60 @@ def generated_models(out):
     return cases
 
 
+def same(b, a):
+    """Element-wise equality, NaN equal to NaN."""
+    if b.dtype.kind == "f":
+        return (b == a) | (np.isnan(b) & np.isnan(a))
+    return b == a
+
+
 def before_after(model, inputs):
-    """None when lower-integer changes no output element (float32 and
-    float64), else what differs; also whether it lowered anything."""
+    """(None or what differs, number of float32 elements that follow the
+    real-valued quantizer where float32 IntQuant does not, whether
+    lower-integer changed the graph)."""
     import onnx
     nout = len(onnx.load(model, load_external_data=False).graph.output)
     base = "cleanup,channels-last"
     if subprocess.run([QONNXC, "--passes=" + base, model], capture_output=True).returncode:
-        return None, False  # not compilable before lowering either (bad input by design)
+        return None, 0, False  # not compilable before lowering either (bad input by design)
     arrays = [np.load(f) for f in inputs]
     ir = emit_ir(base + ",lower-integer", model)
     lowered = "Quantize(" in ir or "Dequantize(" in ir
-    problems = []
+    outs = {}
     for prefix in ("", "promote-f64,"):
         try:
-            before = run(prefix + base, model, arrays, nout)
+            outs[prefix] = (run(prefix + base, model, arrays, nout),
+                            run(prefix + base + ",lower-integer", model, arrays, nout))
         except AssertionError:
-            return None, lowered  # the model does not run before lowering either
-        after = run(prefix + base + ",lower-integer", model, arrays, nout)
-        for k, (b, a) in enumerate(zip(before, after)):
-            same = (b == a) | (np.isnan(b) & np.isnan(a)) if b.dtype.kind == "f" else b == a
-            if b.dtype != a.dtype or b.shape != a.shape or not same.all():
-                problems.append("%soutput %d: %s" % (prefix, k, "differs" if b.shape == a.shape
-                                                     else "%s vs %s" % (b.shape, a.shape)))
-    return "; ".join(problems) or None, lowered
+            return None, 0, lowered  # the model does not run before lowering either
+    problems, ties = [], 0
+    for k in range(nout):
+        b64, a64 = outs["promote-f64,"][0][k], outs["promote-f64,"][1][k]
+        b32, a32 = outs[""][0][k], outs[""][1][k]
+        if b64.shape != a64.shape or b32.shape != a32.shape or b32.dtype != a32.dtype:
+            problems.append("output %d: shapes or types differ" % k)
+            continue
+        if not same(b64, a64).all():
+            problems.append("float64 output %d differs" % k)
+        # float32: where the lowered graph differs from the original, it
+        # must hold the real-valued result (the float64 oracle's, rounded
+        # to float32 once): the original rounded a quotient x / scale in
+        # float32 across a rounding boundary of the quantizer
+        moved = ~same(b32, a32)
+        if moved.any():
+            real = b64.astype(b32.dtype) if b32.dtype.kind == "f" else b64
+            if not same(a32[moved], real[moved]).all():
+                problems.append("float32 output %d differs beyond rounding ties" % k)
+            ties += int(moved.sum())
+    return "; ".join(problems) or None, ties, lowered
 
 
 def test_generated_models_before_after(tmp_path):
-    """Lowering keeps every output of every generated model, element for
-    element: these models quantize at most once between float ops, so the
-    lowered graph computes the same float operations (a quantizer becomes
-    Quantize + Dequantize; qgraph_mlp_initializer_inputs's MatMul is exact
-    in float32 too, its products being small multiples of powers of two)."""
+    """Lowering keeps every output of every generated model: equal element
+    for element in float64; in float32 too, except where the original's
+    float32 IntQuant rounds x / scale across a rounding boundary and the
+    lowered graph gives the real-valued result instead (counted; those
+    elements must equal the float64 result)."""
     cases = generated_models(str(tmp_path / "models"))
 
     def job(case):
@@ -361,9 +393,12 @@ def test_generated_models_before_after(tmp_path):
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(job, cases))
     failures = ["%s: %s" % (m, r[0]) for m, r in results if r[0]]
-    touched = sum(1 for _, r in results if r[1])
-    print("\ngenerated models: %d, %d with quantizers lowered, %d changed"
-          % (len(results), touched, len(failures)))
+    touched = sum(1 for _, r in results if r[2])
+    ties = sum(r[1] for _, r in results)
+    tied_models = sum(1 for _, r in results if r[1])
+    print("\ngenerated models: %d, %d with quantizers lowered, %d float32 elements in %d models "
+          "moved to the real-valued quantizer result, %d failures"
+          % (len(results), touched, ties, tied_models, len(failures)))
     assert not failures, "\n".join(failures)
 
 
