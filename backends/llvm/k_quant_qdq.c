@@ -7,9 +7,9 @@
  * the channel when per channel. Each kernel walks its result with a loop
  * nest, so the channel is the loop index of the quant axis.
  *
- * Quantize: q = round(clamp(x / scale + zero_point, lo, hi)), each step in
- * x's float type as the interpreter does (which makes Quantize + Dequantize
- * equal IntQuant); a signed 1-bit grid is bipolar (q >= 0 ? 1 : -1). Where
+ * Quantize: q = round(clamp(x / scale + zero_point, lo, hi)), in double as
+ * the interpreter does (the real-valued quantizer: see ir/interp/qdq.c); a
+ * signed 1-bit grid is bipolar (q >= 0 ? 1 : -1). Where
  * the interpreter stops on a NaN, generated code gives 0 (inside every
  * grid). Dequantize: y = (q - zero_point) * scale.
  * MultiThreshold: q = out_bias + out_step * #{k : x >= T[c][k]} (x <= T[c][k]
@@ -101,7 +101,6 @@ static int quantize_kernel(struct cg *g, const struct ir_op *op)
 	int bits = (int)ir_attr_int(op, "bits", 0);
 	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
 	bool narrow = ir_attr_int(op, "narrow", 0) != 0;
-	bool f32 = xt->elem == IR_ELEM_F32;
 	enum q_rounding mode;
 	struct qparams p;
 	if (!qt || yt->elem != IR_ELEM_INT || bits < 1 || bits > 63)
@@ -119,8 +118,7 @@ static int quantize_kernel(struct cg *g, const struct ir_op *op)
 	walk_begin(g, &nest, yt, &at);
 	qparams_at(g, &p, &nest, &s, &z);
 	LLVMValueRef x = cg_convert(g, cg_load(g, xv, at), xt, &f64_type);
-	LLVMValueRef q = q_fl(g, LLVMBuildFDiv(g->b, x, s, ""), f32);
-	q = q_fl(g, LLVMBuildFAdd(g->b, q, z, ""), f32);
+	LLVMValueRef q = LLVMBuildFAdd(g->b, LLVMBuildFDiv(g->b, x, s, ""), z, "");
 	if (is_signed && bits == 1) {
 		LLVMValueRef pos = LLVMBuildFCmp(g->b, LLVMRealOGE, q, q_d(g, 0), "");
 		r = LLVMBuildSelect(g->b, pos, q_d(g, 1), q_d(g, -1), "");
@@ -129,7 +127,7 @@ static int quantize_kernel(struct cg *g, const struct ir_op *op)
 		q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, q, dhi, ""), dhi, q, "");
 		q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOLT, q, dlo, ""), dlo, q, "");
 		q = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealUNO, q, q, ""), q_d(g, 0), q, "");
-		r = q_round(g, q, mode, f32);
+		r = q_round(g, q, mode, false);
 	}
 	LLVMValueRef v = LLVMBuildFPToSI(g->b, r, g->t_i64, ""); /* integral, within lo..hi */
 	cg_store(g, yv, at, cg_convert(g, v, &i64_type, yt));

@@ -1,10 +1,14 @@
 /* qdq.c: kernels of the integer-lowering ops Quantize, Dequantize and
  * MultiThreshold (ops.def; ir/quant.h).
  *
- * Quantize repeats IntQuant's first steps in the input's float type (each
- * step rounded to it, as interp_IntQuant does), so that Quantize followed by
- * Dequantize gives exactly IntQuant's result; Dequantize is its last step,
- * (q - zero_point) * scale. Scales and zero points come from the quant record
+ * Quantize computes IntQuant's first steps in double whatever the input's
+ * float type: x / scale + zero_point of float32 numbers, rounded to the grid,
+ * is then the real-valued quantizer's result (the quotient of two 24-bit
+ * significands is never closer to a rounding boundary than double precision
+ * resolves, for grids up to 2^27), which is what the integer lowering must
+ * reproduce; float32 evaluation of IntQuant (interp_IntQuant) can round the
+ * quotient across a threshold. Dequantize is the last step,
+ * (q - zero_point) * scale, in the result's float type. Scales and zero points come from the quant record
  * of the integer type, per tensor or per channel along its axis.
  */
 #include "ir/quant.h"
@@ -73,7 +77,6 @@ int interp_Quantize(struct ir_module *m, const struct ir_op *op, const struct ir
 	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
 	bool narrow = ir_attr_int(op, "narrow", 0) != 0;
 	const char *mode = ir_attr_string(op, "rounding_mode", "ROUND");
-	bool f32 = in[0]->type.elem == IR_ELEM_F32;
 	if (!qt || bits < 1 || bits > 63)
 		return ir_op_error(m, op, "result is not a quantized integer type");
 	int64_t lo, hi, n = ir_tensor_numel(out[0]);
@@ -82,7 +85,7 @@ int interp_Quantize(struct ir_module *m, const struct ir_op *op, const struct ir
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = channel_of(&out[0]->type, qt->axis, i);
 		double s = ir_quant_scale(qt, c), z = (double)ir_quant_zero(qt, c);
-		double q = fl(fl(ir_load_f64(in[0], i) / s, f32) + z, f32), r;
+		double q = ir_load_f64(in[0], i) / s + z, r;
 		if (is_signed && bits == 1) {
 			y[i] = q >= 0 ? 1 : -1;
 			continue;
