@@ -165,7 +165,7 @@ const char *hls_table_int(struct hls *h, const char *base, const struct ir_type 
 			  const int64_t *dims, const int64_t *data, bool io, int layer);
 const char *hls_table_float(struct hls *h, const char *base, const struct ir_type *t, int rank,
 			    const int64_t *dims, const void *data, bool io, int layer);
-/* The table holding constant value v as it is (its own dims and type). */
+/* The table holding constant value v, flat (row-major), in its own type. */
 const char *hls_table_value(struct hls *h, int v, bool io, int layer);
 void hls_emit_tables(struct hls *h, struct sb *b, bool io);
 
@@ -218,6 +218,9 @@ void hls_close_loops(struct hls_fn *f, int depth, int opened);
  * nonzero stride; "0" when empty. */
 const char *hls_index(struct hls_fn *f, int rank, const int64_t *dims, const int64_t *strides,
 		      int64_t base, const char *prefix);
+/* Appends coef * var (var NULL: the constant coef) to a sum in b, with its
+ * sign; nothing when coef is 0. */
+void hls_term(struct sb *b, int64_t coef, const char *var);
 /* QONNX_HLS_PRAGMA(text) line in kernel code, nothing in io code. */
 void hls_pragma(struct hls_fn *f, int depth, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

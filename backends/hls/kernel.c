@@ -84,9 +84,9 @@ const char *hls_table_value(struct hls *h, int v, bool io, int layer)
 {
 	const struct ir_type *t = &h->m->values[v].type;
 	const void *data = ir_known_data(h->m, v);
-	int64_t one = 1;
-	int rank = t->rank ? t->rank : 1;
-	const int64_t *dims = t->rank ? t->dims : &one;
+	int64_t n = ir_type_numel(t);
+	int rank = 1;
+	const int64_t *dims = &n;
 	const char *base = hls_str(h, "%s_c%d", h->p, v);
 	if (t->elem == IR_ELEM_INT || t->elem == IR_ELEM_BOOL) {
 		struct ir_type it = t->elem == IR_ELEM_BOOL ? ir_type_int(1, false, 0, NULL) : *t;

@@ -365,7 +365,9 @@ int hls_emit_multithreshold(struct hls_fn *f)
 	const char *dtab = ndown && ndown < rows ? hls_table_value(f->h, f->op->operands[4], !f->kernel,
 								   (int)(f->layer - f->h->layers))
 						 : NULL;
-	hls_pragma(f, 1, "ARRAY_PARTITION variable=%s complete dim=2", f->x[1]);
+	if (k > 1)
+		hls_pragma(f, 1, "ARRAY_PARTITION variable=%s cyclic factor=%lld dim=1", f->x[1],
+			   (long long)k);
 	const char *index, *channel;
 	int opened = hls_open_channel_loops(f, 1, x, rows == 1 ? -1 : axis, &index, &channel);
 	int d = 1 + opened;
@@ -377,7 +379,8 @@ int hls_emit_multithreshold(struct hls_fn *f)
 	sb_indent(f->b, d);
 	sb_printf(f->b, "for (int k = 0; k < %lld; k++)\n", (long long)k);
 	sb_indent(f->b, d + 1);
-	const char *t = hls_str(f->h, "(%s)%s[%s][k]", ct, f->x[1], channel);
+	const char *t = rows == 1 ? hls_str(f->h, "(%s)%s[k]", ct, f->x[1])
+				  : hls_str(f->h, "(%s)%s[%s * %lld + k]", ct, f->x[1], channel, (long long)k);
 	if (dtab)
 		sb_printf(f->b, "count += %s[%s] ? v <= %s : v >= %s;\n", dtab, channel, t, t);
 	else

@@ -244,8 +244,17 @@ int hls_emit_matmul(struct hls_fn *f)
 		sb_printf(f->b, "for (int i = 0; i < %lld; i++) {\n", (long long)g.m);
 		depth++;
 	}
-	const char *row = g.nb > 1 ? (g.m > 1 ? "(b * %lld + i)" : "b") : (g.m > 1 ? "i" : "0");
-	const char *r = hls_str(f->h, row, (long long)g.m);
+	struct sb ai = {0}, yi = {0};
+	if (g.nb > 1) {
+		hls_term(&ai, g.m * g.k, "b");
+		hls_term(&yi, g.m * g.n, "b");
+	}
+	if (g.m > 1) {
+		hls_term(&ai, g.k, "i");
+		hls_term(&yi, g.n, "i");
+	}
+	hls_term(&ai, 1, "k");
+	hls_term(&yi, 1, "j");
 	sb_indent(f->b, depth);
 	sb_printf(f->b, "for (int j = 0; j < %lld; j++) {\n", (long long)g.n);
 	if (f->kernel && u >= g.k)
@@ -257,7 +266,7 @@ int hls_emit_matmul(struct hls_fn *f)
 	if (f->kernel)
 		dot_pragmas(f, depth + 2, g.k, u);
 	sb_indent(f->b, depth + 2);
-	const char *a = hls_str(f->h, "%s[%s * %lld + k]", f->x[0], r, (long long)g.k);
+	const char *a = hls_str(f->h, "%s[%s]", f->x[0], ai.s);
 	const char *b = matmul_b(f, &g, wtab);
 	if (f->kernel)
 		sb_printf(f->b, "acc += (%s)%s * (%s)%s;\n", acc.ct, a, acc.ct, b);
@@ -267,7 +276,9 @@ int hls_emit_matmul(struct hls_fn *f)
 	sb_puts(f->b, "}\n");
 	sb_indent(f->b, depth + 1);
 	const char *store = f->kernel ? hls_store_int(f, y, acc.lo, acc.hi, "acc") : "(float)acc";
-	sb_printf(f->b, "%s[%s * %lld + j] = %s;\n", f->y, r, (long long)g.n, store);
+	sb_printf(f->b, "%s[%s] = %s;\n", f->y, yi.s, store);
+	sb_free(&ai);
+	sb_free(&yi);
 	for (int d = depth; d >= 1; d--) {
 		sb_indent(f->b, d);
 		sb_puts(f->b, "}\n");
@@ -389,13 +400,15 @@ static int open_window(struct hls_fn *f, const struct conv *c, int depth, bool *
 	struct sb cond = {0};
 	for (int d = 0; d < c->w.n; d++) {
 		const struct window *w = &c->w;
-		sb_indent(f->b, depth + opened);
-		sb_printf(f->b, "const int c%d = ", d);
+		struct sb e = {0};
 		if (w->out[d] > 1)
-			sb_printf(f->b, "p%d * %lld + ", d, (long long)w->stride[d]);
+			hls_term(&e, w->stride[d], hls_str(f->h, "p%d", d));
 		if (w->kernel[d] > 1)
-			sb_printf(f->b, "k%d * %lld + ", d, (long long)w->dilation[d]);
-		sb_printf(f->b, "%lld;\n", (long long)-w->pad[d]);
+			hls_term(&e, w->dilation[d], hls_str(f->h, "k%d", d));
+		hls_term(&e, -w->pad[d], NULL);
+		sb_indent(f->b, depth + opened);
+		sb_printf(f->b, "const int c%d = %s;\n", d, e.len ? e.s : "0");
+		sb_free(&e);
 		int64_t cmin = -w->pad[d];
 		int64_t cmax = (w->out[d] - 1) * w->stride[d] - w->pad[d] + (w->kernel[d] - 1) * w->dilation[d];
 		if (cmin < 0)
@@ -426,18 +439,20 @@ static void emit_patch(struct hls_fn *f, const struct conv *c, int depth, const 
 	}
 	struct sb xi = {0}, ti = {0};
 	if (c->batch > 1)
-		sb_printf(&xi, "n * %lld + ", (long long)c->x_n);
+		hls_term(&xi, c->x_n, "n");
 	for (int d = 0; d < c->w.n; d++) {
 		xst[d] = c->x_sp[d];
-		sb_printf(&xi, "c%d * %lld + ", d, (long long)xst[d]);
+		hls_term(&xi, xst[d], hls_str(f->h, "c%d", d));
 	}
 	sb_printf(&ti, "%s", hls_index(f, c->w.n, c->w.kernel, kst, 0, "k"));
 	sb_indent(f->b, in);
 	sb_printf(f->b, "for (int c = 0; c < %lld; c++) {\n", (long long)c->cin_g);
 	hls_pragma(f, in + 1, "PIPELINE II=1");
 	sb_indent(f->b, in + 1);
-	const char *ch = c->group > 1 ? hls_str(f->h, "(g * %lld + c)", (long long)c->cin_g) : "c";
-	const char *x = hls_str(f->h, "%s[%s%s * %lld]", f->x[0], xi.s, ch, (long long)c->x_c);
+	if (c->group > 1)
+		hls_term(&xi, c->cin_g * c->x_c, "g");
+	hls_term(&xi, c->x_c, "c");
+	const char *x = hls_str(f->h, "%s[%s]", f->x[0], xi.s);
 	const char *zero = f->kernel ? "0" : "0.0f";
 	sb_printf(f->b, "patch[c * %lld + %s] = %s%s%s%s;\n", (long long)c->w.taps, ti.s,
 		  checked ? "inside ? " : "", x, checked ? " : " : "", checked ? zero : "");
@@ -454,14 +469,13 @@ static const char *conv_y_index(struct hls_fn *f, const struct conv *c)
 {
 	struct sb b = {0};
 	if (c->batch > 1)
-		sb_printf(&b, "n * %lld + ", (long long)c->y_n);
+		hls_term(&b, c->y_n, "n");
 	for (int d = 0; d < c->w.n; d++)
 		if (c->w.out[d] > 1)
-			sb_printf(&b, "p%d * %lld + ", d, (long long)c->y_sp[d]);
+			hls_term(&b, c->y_sp[d], hls_str(f->h, "p%d", d));
 	if (c->group > 1)
-		sb_printf(&b, "(g * %lld + o) * %lld", (long long)c->cout_g, (long long)c->y_c);
-	else
-		sb_printf(&b, "o * %lld", (long long)c->y_c);
+		hls_term(&b, c->cout_g * c->y_c, "g");
+	hls_term(&b, c->y_c, "o");
 	const char *s = arena_strdup(&f->h->a, b.s);
 	sb_free(&b);
 	return s;

@@ -66,23 +66,25 @@ int hls_emit_maxpool(struct hls_fn *f)
 	int in = depth + kopened;
 	struct sb cond = {0}, xi = {0};
 	if (y->dims[0] > 1)
-		sb_printf(&xi, "i0 * %lld + ", (long long)xs[0]);
+		hls_term(&xi, xs[0], "i0");
 	if (y->dims[ca] > 1)
-		sb_printf(&xi, "i%d * %lld + ", ca, (long long)xs[ca]);
+		hls_term(&xi, xs[ca], hls_str(f->h, "i%d", ca));
 	for (int d = 0; d < w.n; d++) {
-		sb_indent(f->b, in);
-		sb_printf(f->b, "const int c%d = ", d);
+		struct sb e = {0};
 		if (w.out[d] > 1)
-			sb_printf(f->b, "i%d * %lld + ", fs + d, (long long)w.stride[d]);
+			hls_term(&e, w.stride[d], hls_str(f->h, "i%d", fs + d));
 		if (w.kernel[d] > 1)
-			sb_printf(f->b, "k%d * %lld + ", d, (long long)w.dilation[d]);
-		sb_printf(f->b, "%lld;\n", (long long)-w.pad[d]);
+			hls_term(&e, w.dilation[d], hls_str(f->h, "k%d", d));
+		hls_term(&e, -w.pad[d], NULL);
+		sb_indent(f->b, in);
+		sb_printf(f->b, "const int c%d = %s;\n", d, e.len ? e.s : "0");
+		sb_free(&e);
 		int64_t cmax = (w.out[d] - 1) * w.stride[d] - w.pad[d] + (w.kernel[d] - 1) * w.dilation[d];
 		if (w.pad[d] > 0)
 			sb_printf(&cond, "%sc%d >= 0", cond.len ? " && " : "", d);
 		if (cmax >= w.in[d])
 			sb_printf(&cond, "%sc%d < %lld", cond.len ? " && " : "", d, (long long)w.in[d]);
-		sb_printf(&xi, "c%d * %lld%s", d, (long long)w.in_stride[d], d + 1 < w.n ? " + " : "");
+		hls_term(&xi, w.in_stride[d], hls_str(f->h, "c%d", d));
 	}
 	int body = in;
 	if (cond.len) {
@@ -91,7 +93,7 @@ int hls_emit_maxpool(struct hls_fn *f)
 		body++;
 	}
 	sb_indent(f->b, body);
-	sb_printf(f->b, "const %s v = %s[%s];\n", ct, f->x[0], xi.s);
+	sb_printf(f->b, "const %s v = %s[%s];\n", ct, f->x[0], xi.len ? xi.s : "0");
 	sb_indent(f->b, body);
 	if (y->elem == IR_ELEM_INT) {
 		sb_puts(f->b, "if (v > best)\n");

@@ -74,7 +74,8 @@ int hls_emit_quantize(struct hls_fn *f)
 	int bits = (int)ir_attr_int(f->op, "bits", 0);
 	bool is_signed = ir_attr_int(f->op, "signed", 1) != 0;
 	bool narrow = ir_attr_int(f->op, "narrow", 0) != 0;
-	const char *round = rounding(f->h, ir_attr_string(f->op, "rounding_mode", "ROUND"));
+	bool bipolar = is_signed && bits == 1;
+	const char *round = bipolar ? "" : rounding(f->h, ir_attr_string(f->op, "rounding_mode", "ROUND"));
 	if (x->elem != IR_ELEM_F32)
 		return hls_fail(f, "an input other than float32");
 	if (!q || y->elem != IR_ELEM_INT || bits < 1 || bits > 63)
@@ -94,7 +95,7 @@ int hls_emit_quantize(struct hls_fn *f)
 	sb_printf(f->b, "double q = (double)%s[%s] / %s + %s;\n", f->x[0], index, s, z);
 	sb_indent(f->b, d);
 	const char *ct = hls_ctype(f->h, y);
-	if (is_signed && bits == 1) {
+	if (bipolar) {
 		sb_printf(f->b, "%s[%s] = (%s)(q >= 0 ? 1 : -1);\n", f->y, index, ct);
 	} else {
 		sb_printf(f->b, "if (q > %s)\n", hls_lit_f64((double)hi, lhi, sizeof lhi));

@@ -163,3 +163,20 @@ int hls_open_channel_loops(struct hls_fn *f, int depth, const struct ir_type *t,
 	*channel = dims[1] > 1 ? "e1" : "0";
 	return opened;
 }
+
+void hls_term(struct sb *b, int64_t coef, const char *var)
+{
+	if (coef == 0)
+		return;
+	int64_t mag = coef < 0 ? -coef : coef;
+	if (b->len)
+		sb_puts(b, coef < 0 ? " - " : " + ");
+	else if (coef < 0)
+		sb_puts(b, "-");
+	if (!var)
+		sb_printf(b, "%lld", (long long)mag);
+	else if (mag == 1)
+		sb_puts(b, var);
+	else
+		sb_printf(b, "%s * %lld", var, (long long)mag);
+}

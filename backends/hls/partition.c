@@ -159,9 +159,15 @@ static void check_io_op(struct hls *h, const struct ir_op *op, const bool *down,
 {
 	struct ir_module *m = h->m;
 	bool d = down[op->results[0]] || (op->code == IR_OP_Quantize && down[op->operands[0]]);
-	if (d && (up[op->results[0]] || op->code == IR_OP_Quantize))
-		hls_cannot_map(h, op, "float arithmetic between integer layers (it depends on a "
-			       "Dequantize and feeds a Quantize)");
+	if (d && op->code == IR_OP_Quantize)
+		hls_cannot_map(h, op, "quantizes float arithmetic on kernel outputs (float "
+			       "arithmetic between integer layers)");
+	else if (d && up[op->results[0]] && op->code == IR_OP_Dequantize)
+		hls_cannot_map(h, op, "dequantizes for float arithmetic that is quantized again "
+			       "(float arithmetic between integer layers)");
+	else if (d && up[op->results[0]])
+		hls_cannot_map(h, op, "float arithmetic between integer layers (after a Dequantize, "
+			       "before a Quantize)");
 	for (int k = 0; k < op->noperands; k++) {
 		int v = op->operands[k];
 		if (v == IR_NONE || h->v[v].known || m->values[v].type.elem != IR_ELEM_INT)
