@@ -1,8 +1,11 @@
 /* qonnx_runtime.c: conversions between float32 and the integers of a
  * compiled model's _run_q entry point (see qonnx_runtime.h). They repeat
- * the arithmetic of the Quantize and Dequantize ops (ir/interp/qdq.c): every
- * step rounded to float32, so the integers are exactly those the model's
- * own quantizer would compute. */
+ * the arithmetic of the Quantize and Dequantize ops (ir/interp/qdq.c), so
+ * the integers are exactly those the model's own quantizer computes:
+ * quantization evaluates x / scale + zero_point in double (exact enough
+ * that no float32 input lands on the wrong side of a rounding boundary),
+ * dequantization rounds (q - zero_point) and its product with the scale to
+ * float32. */
 #include "qonnx_runtime.h"
 
 #include <math.h>
@@ -106,7 +109,7 @@ int qrt_quantize(const struct qonnx_tensor_info *t, const float *x, void *q)
 	grid(t->q_bits, t->q_signed != 0, t->q_narrow != 0, &lo, &hi);
 	double z = (double)t->zero_point;
 	for (int64_t i = 0; i < t->size; i++) {
-		double v = fl(fl((double)x[i] / t->scale) + z);
+		double v = (double)x[i] / t->scale + z;
 		if (isnan(v))
 			return -1;
 		if (t->q_signed && t->q_bits == 1) {

@@ -103,9 +103,9 @@ extern "C" {
 #endif
 
 /* Quantizes t->size floats x into t's integers q (t->q_bytes each), as the
- * model's input quantizer does: q = round(clamp(x / scale + zero_point)) in
- * float32 steps, with t's rounding mode and range (bipolar: -1 or +1).
- * 0, or -1 when t is not quantized or x holds a NaN. */
+ * model's input quantizer does: q = round(clamp(x / scale + zero_point)),
+ * evaluated in double, with t's rounding mode and range (bipolar: -1 or
+ * +1). 0, or -1 when t is not quantized or x holds a NaN. */
 int qrt_quantize(const struct qonnx_tensor_info *t, const float *x, void *q);
 /* y = (q - zero_point) * scale in float32, for t->size integers of t. 0, or
  * -1 when t is not quantized. */
