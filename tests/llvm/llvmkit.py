@@ -25,7 +25,8 @@ import runner  # noqa: E402
 CC = os.environ.get("CC", "cc")
 CXX = os.environ.get("CXX", "g++")
 LOWERED_PASSES = "cleanup,lower-integer"  # as tests/lowering uses it
-UNSUPPORTED = re.compile(r"not supported by the LLVM backend")
+# an op without a kernel, or an operator the front-end does not know
+UNSUPPORTED = re.compile(r"not supported by the LLVM backend|unsupported operators?:")
 TIMEOUT = 300
 
 # outcome counts, printed by conftest.py at the end of the run
@@ -120,8 +121,8 @@ def compile_model(model, out_obj, prefix="m", passes=None, extra=()):
 
 
 def unsupported(proc):
-    """The backend's one-line error when the model uses an op without a
-    kernel, else None."""
+    """The one-line error when the model uses an op without a kernel (or
+    one the front-end rejects), else None."""
     if proc.returncode == 1 and UNSUPPORTED.search(proc.stderr):
         return proc.stderr.strip()
     return None
