@@ -3,8 +3,11 @@
  *
  * Pattern: q' = Quantize(f(Dequantize(acc))) where f is a chain of
  * single-use ops Mul, Add, Sub, Div (the other operand a constant, scalar or
- * per channel), Relu, LeakyRelu with alpha >= 0 and Clip with constant
- * bounds, every constant varying along one channel axis at most. For each channel c, level(a) = Quantize(f_c(Dequantize(a))) is a
+ * per channel), Relu, LeakyRelu with alpha >= 0, Clip with constant
+ * bounds and BatchNormalization with constant parameters (evaluated as the
+ * interpreter does in double: s = scale * (1 / sqrt(var + epsilon)),
+ * y = x * s + (B - mean * s)), every constant varying along one channel
+ * axis at most. For each channel c, level(a) = Quantize(f_c(Dequantize(a))) is a
  * monotone function of the integer accumulator a (each op is, and rounding a
  * float is monotone too), so it is a staircase: for each level step k the
  * smallest a reaching it (largest a, on a decreasing channel) is found by
@@ -31,6 +34,7 @@ struct chain {
 	int axis;           /* channel axis of the accumulator, -1 when all per tensor */
 	int64_t channels;   /* 1 or dims[axis] */
 	double *per[MAX_CHAIN]; /* each op's constant per channel */
+	double *shift[MAX_CHAIN]; /* BatchNormalization: its additive term */
 	bool nan;           /* the chain gave NaN somewhere: not lowered */
 };
 
@@ -46,7 +50,8 @@ static bool known_float(struct ir_module *m, int v)
  * the operand is 0 and the parameters are attributes or scalar bounds). */
 static int const_operand(struct ir_module *m, const struct ir_op *op)
 {
-	if (op->code == IR_OP_Relu || op->code == IR_OP_LeakyRelu || op->code == IR_OP_Clip)
+	if (op->code == IR_OP_Relu || op->code == IR_OP_LeakyRelu || op->code == IR_OP_Clip ||
+	    op->code == IR_OP_BatchNormalization)
 		return -1;
 	if (known_float(m, op->operands[1]))
 		return 1;
@@ -93,6 +98,11 @@ static bool is_chain_op(struct ir_module *m, int o)
 		return true;
 	case IR_OP_LeakyRelu:
 		return ir_attr_float(op, "alpha", 0.01) >= 0;
+	case IR_OP_BatchNormalization:
+		for (int k = 1; k < 5; k++)
+			if (!cl_is_const(m, op->operands[k]) || !known_float(m, op->operands[k]))
+				return false;
+		return m->values[op->operands[0]].type.rank >= 2;
 	case IR_OP_Clip:
 		for (int k = 1; k < op->noperands; k++)
 			if (op->operands[k] != IR_NONE && (!known_float(m, op->operands[k]) ||
@@ -154,6 +164,11 @@ static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 			return false;
 		if (k >= 0 && const_axis(xt, &m->values[m->ops[o].operands[k]].type) == -2)
 			return false;
+		if (m->ops[o].code == IR_OP_BatchNormalization) {
+			int axis = m->ops[o].layout == IR_LAYOUT_NHWC ? xt->rank - 1 : 1;
+			if (!take_axis(ch, xt->dims[axis] > 1 ? axis : -1))
+				return false;
+		}
 		ch->ops[ch->n++] = o;
 		v = m->ops[o].operands[k == 0 ? 1 : 0];
 	}
@@ -167,6 +182,30 @@ static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 	return true;
 }
 
+/* BatchNormalization op i of the chain: per[i] = s and shift[i] = B - mean
+ * * s per channel, as interp_BatchNormalization computes them in double;
+ * false when one is not finite. */
+static bool batchnorm_constants(struct ir_module *m, struct chain *ch, int i)
+{
+	const struct ir_op *op = &m->ops[ch->ops[i]];
+	int64_t len = ch->channels;
+	double eps = ir_attr_float(op, "epsilon", 1e-5);
+	ch->per[i] = arena_alloc(&m->arena, (size_t)len * sizeof(double));
+	ch->shift[i] = arena_alloc(&m->arena, (size_t)len * sizeof(double));
+	bool along = ir_type_numel(&m->values[op->operands[1]].type) > 1;
+	for (int64_t c = 0; c < len; c++) {
+		int64_t j = along ? c : 0;
+		double scale = known_elem(m, op->operands[1], j), bias = known_elem(m, op->operands[2], j);
+		double mean = known_elem(m, op->operands[3], j), var = known_elem(m, op->operands[4], j);
+		double s = scale * (1 / sqrt(var + eps));
+		ch->per[i][c] = s;
+		ch->shift[i][c] = bias - mean * s;
+		if (!isfinite(ch->per[i][c]) || !isfinite(ch->shift[i][c]))
+			return false;
+	}
+	return true;
+}
+
 /* Reads each chain constant per channel (arena); false when one is not
  * finite or a divisor is 0 (the float chain could make NaN). */
 static bool read_constants(struct ir_module *m, struct chain *ch)
@@ -175,6 +214,8 @@ static bool read_constants(struct ir_module *m, struct chain *ch)
 	for (int i = 0; i < ch->n; i++) {
 		const struct ir_op *op = &m->ops[ch->ops[i]];
 		int k = const_operand(m, op);
+		if (op->code == IR_OP_BatchNormalization && !batchnorm_constants(m, ch, i))
+			return false;
 		if (k < 0)
 			continue;
 		int64_t len = ch->axis >= 0 ? at->dims[ch->axis] : 1;
@@ -236,6 +277,7 @@ static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 		case IR_OP_Sub: y = left ? k - y : y - k; break;
 		case IR_OP_Div: y = y / k; break;
 		case IR_OP_LeakyRelu: y = y < 0 ? y * ir_attr_float(op, "alpha", 0.01) : y; break;
+		case IR_OP_BatchNormalization: y = y * k + ch->shift[i][ch->axis >= 0 ? c : 0]; break;
 		case IR_OP_Clip: {
 			double b;
 			if (clip_bound(m, op, 1, &b) && y < b)

@@ -255,6 +255,19 @@ def cases():
     h = g.op("MatMul", [h, g.weight([5, 4], 3, 0.5)])
     y = g.op("Add", [g.const(f32(g.r.integers(-50, 50, 4) * 0.1875 * 0.5)), h])
     out.append(Case(g.name, g.model(x, [y]), x, what="exact MatMul biases on integers"))
+
+    # 12. a BatchNormalization op between a Conv and its requantization (what
+    #     cleanup leaves when it does not rewrite it), with a negative scale
+    g = Graph("batchnorm_chain")
+    x = f32(g.r.uniform(-2, 2, [1, 3, 6, 6]))
+    h = input_quant(g, "x", bits=6, scale=0.0471)
+    h = g.op("Conv", [h, g.weight([4, 3, 3, 3], 4, g.r.uniform(0.02, 0.1, 4), 0)],
+             kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    bn = [f32([1.3, -0.7, 0.9, 1.1]), f32(g.r.uniform(-0.3, 0.3, 4)),
+          f32(g.r.uniform(-0.2, 0.2, 4)), f32(g.r.uniform(0.5, 2.0, 4))]
+    h = g.op("BatchNormalization", [h] + [g.const(a, "bn") for a in bn], epsilon=1e-3)
+    y = g.quant(g.op("Relu", [h]), 0.0917, 4, signed=False)
+    out.append(Case(g.name, g.model(x, [y]), x, what="BatchNormalization into thresholds"))
     return out
 
 

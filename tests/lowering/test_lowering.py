@@ -318,6 +318,19 @@ def test_qmodel(qdir, name, layout):
     check_oracle("%s (%s)" % (name, layout), model, [case.x], 1, PIPELINES[layout])
 
 
+def test_batchnorm_into_thresholds(qdir):
+    """Without cleanup (which may rewrite it as Mul/Add), a BatchNormalization
+    before a quantizer joins the threshold chain, evaluated as the float64
+    interpreter does: nothing float remains, and the oracle is matched."""
+    model = os.path.join(qdir, "batchnorm_chain", "model.onnx")
+    for passes in ("lower-integer", "channels-last,lower-integer"):
+        ir = Ir(emit_ir(passes, model))
+        assert not ir.float_inside(), "\n".join(ir.float_inside())
+        assert "BatchNormalization" not in [op["kind"] for op in ir.ops]
+        check_oracle("batchnorm_chain (%s)" % passes, model, [QCASES["batchnorm_chain"].x], 1,
+                     passes)
+
+
 # ---- every generated test model, before and after ---------------------------------------
 
 def generated_models(out):
