@@ -78,7 +78,7 @@ unit: $(UNIT_BINS)
 # End-to-end suites: the front-end and interpreter, then each pass's tests,
 # then the LLVM backend's (compiled models linked with a C harness).
 PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lowering tests/bad/found \
-	tests/llvm)
+	tests/llvm tests/hls)
 e2e: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q $(PYTEST_DIRS)
 

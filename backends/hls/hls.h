@@ -77,6 +77,8 @@ struct hls_value {
 	const char *array;  /* C name of its array where it is computed */
 	int partition;      /* cyclic partition factor the reading layers want */
 	bool direct_out;    /* a layer writes it straight into its output port */
+	bool ranged;        /* lo, hi hold a proven range (else: the type's) */
+	int64_t lo, hi;     /* integers: every value it can hold */
 };
 
 /* One op emitted as a C function, with its estimates (kernel layers). */
@@ -226,6 +228,13 @@ void hls_pragma(struct hls_fn *f, int depth, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Integer range of t. */
 void hls_range(const struct ir_type *t, int64_t *lo, int64_t *hi);
+/* The proven range of integer operand k: a constant's smallest and largest
+ * element, what the layer computing it proved, or its type's range. */
+void hls_xrange(struct hls_fn *f, int k, int64_t *lo, int64_t *hi);
+/* Records the range of the result (kept only when inside its type's range:
+ * beyond it the store wraps and any value of the type may result). */
+void hls_set_yrange(struct hls_fn *f, int64_t lo, int64_t hi);
+void hls_value_range(struct hls *h, int v, int64_t *lo, int64_t *hi);
 /* Stores expression expr (of a range [lo, hi]) into an element of type t:
  * a cast when the range fits t, else wrapped to t's width (NAME_WRAP*). */
 const char *hls_store_int(struct hls_fn *f, const struct ir_type *t, int64_t lo, int64_t hi,

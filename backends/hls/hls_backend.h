@@ -5,9 +5,9 @@
  * the integer part of the model (from its Quantize ops to its Dequantize ops)
  * becomes a synthesizable fixed-point C kernel, the float parts around it a
  * host-side helper, and a testbench with golden vectors computed by the
- * interpreter proves the kernel bit-exact. The project's layout and the C
- * it contains are described in backends/hls/README.md and in the README.md
- * written into every project.
+ * interpreter proves the kernel bit-exact. How it is done: backends/hls/hls.h;
+ * the project's layout and the C it contains: the README.md written into
+ * every project (project.c).
  *
  * Nothing is written when the model cannot be mapped: every node that cannot
  * is listed in one error message. The project directory appears whole or not

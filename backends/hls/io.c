@@ -201,7 +201,7 @@ void hls_write_io(struct hls *h)
 		      " * quantized inputs, the kernel's outputs to float outputs (one sample). */\n",
 		  h->p);
 	sb_printf(hb, "#ifndef %s_IO_H\n#define %s_IO_H\n\n#include \"%s.h\"\n\n", h->P, h->P, h->p);
-	sb_printf(hb, "#define %s_MODEL_INPUTS %d\n#define %s_MODEL_OUTPUTS %d\n", h->P, m->ninputs,
+	sb_printf(hb, "#define %s_FLOAT_INPUTS %d\n#define %s_FLOAT_OUTPUTS %d\n", h->P, m->ninputs,
 		  h->P, m->noutputs);
 	for (int i = 0; i < m->ninputs; i++)
 		sb_printf(hb, "#define %s_X%d_SIZE %lld\n", h->P, i,

@@ -95,10 +95,9 @@ const char *hls_table_value(struct hls *h, int v, bool io, int layer)
 	return hls_table_float(h, base, t, rank, dims, data, io, layer);
 }
 
-static void table_element(struct hls *h, const struct hls_table *t, int64_t i, struct sb *b)
+static void table_element(const struct hls_table *t, int64_t i, struct sb *b)
 {
 	char lit[64];
-	(void)h;
 	if (t->ints)
 		sb_puts(b, hls_lit_int(t->ints[i], lit, sizeof lit));
 	else if (t->f32)
@@ -115,7 +114,7 @@ static void emit_table(struct hls *h, const struct hls_table *t, struct sb *b)
 	for (int d = 0; d < t->rank; d++)
 		sb_printf(b, "[%lld]", (long long)t->dims[d]);
 	sb_puts(b, " = ");
-	int64_t inner = t->rank ? t->dims[t->rank - 1] : 1, per_line = 0;
+	int64_t per_line = 0;
 	for (int64_t i = 0; i < t->n; i++) {
 		/* open a brace for every dim whose index starts here */
 		int64_t span = 1;
@@ -124,7 +123,7 @@ static void emit_table(struct hls *h, const struct hls_table *t, struct sb *b)
 			if (i % span == 0)
 				sb_puts(b, "{");
 		}
-		table_element(h, t, i, b);
+		table_element(t, i, b);
 		span = 1;
 		bool closed = false;
 		for (int d = t->rank - 1; d >= 0; d--) {
@@ -147,7 +146,6 @@ static void emit_table(struct hls *h, const struct hls_table *t, struct sb *b)
 	}
 	if (t->n == 0)
 		sb_puts(b, "{0}");
-	(void)inner;
 	sb_puts(b, ";\n");
 }
 
@@ -263,8 +261,14 @@ static void emit_one(struct hls *h, struct hls_layer *l)
 	}
 	if (is_view(h, op)) {
 		l->alias = true;
-		for (int k = 0; k < op->nresults; k++)
-			h->v[op->results[k]].alias = h->v[op->operands[0]].alias;
+		int64_t lo, hi;
+		if (h->m->values[op->operands[0]].type.elem == IR_ELEM_INT) {
+			hls_value_range(h, op->operands[0], &lo, &hi);
+			h->v[op->results[0]].ranged = true;
+			h->v[op->results[0]].lo = lo;
+			h->v[op->results[0]].hi = hi;
+		}
+		h->v[op->results[0]].alias = h->v[op->operands[0]].alias;
 		return;
 	}
 	for (int k = 1; k < op->nresults; k++)

@@ -194,7 +194,7 @@ static int emit_int(struct hls_fn *f, const struct ew *e)
 	for (int k = 0; k < e->arity; k++) {
 		if (hls_xtype(f, k)->elem != IR_ELEM_INT)
 			return hls_fail(f, "operands of mixed element types");
-		hls_range(hls_xtype(f, k), &r[k][0], &r[k][1]);
+		hls_xrange(f, k, &r[k][0], &r[k][1]);
 	}
 	if (!e->iexpr)
 		return hls_fail(f, "an integer form of this op");
@@ -212,6 +212,7 @@ static int emit_int(struct hls_fn *f, const struct ew *e)
 	sb_indent(f->b, d);
 	sb_printf(f->b, "%s = %s;\n", result_at(f), hls_store_int(f, y, lo, hi, e->iexpr));
 	hls_close_loops(f, 1, opened);
+	hls_set_yrange(f, lo, hi);
 	f->layer->cycles = ir_type_numel(y) + 4;
 	if (e->rule == R_MUL) {
 		f->layer->macs = ir_type_numel(y);
@@ -251,15 +252,16 @@ int hls_emit_cast(struct hls_fn *f)
 	int opened = hls_open_loops(f, 1, y->rank, y->dims, "i");
 	int d = 1 + opened;
 	const char *a = operand_at(f, 0);
-	sb_indent(f->b, d);
 	if (y->elem == IR_ELEM_INT) {
 		int64_t lo, hi;
-		hls_range(x, &lo, &hi);
+		hls_xrange(f, 0, &lo, &hi);
 		hls_pragma(f, d, "PIPELINE II=1");
 		sb_indent(f->b, d);
 		sb_printf(f->b, "%s = %s;\n", result_at(f), hls_store_int(f, y, lo, hi, a));
+		hls_set_yrange(f, lo, hi);
 		f->layer->cycles = ir_type_numel(y) + 4;
 	} else {
+		sb_indent(f->b, d);
 		sb_printf(f->b, "%s = %s;\n", result_at(f), a);
 	}
 	hls_close_loops(f, 1, opened);
@@ -280,7 +282,7 @@ int hls_emit_clip(struct hls_fn *f)
 	char lit[2][64];
 	if (y->elem == IR_ELEM_INT) {
 		int64_t lo, hi, bv[2];
-		hls_range(hls_xtype(f, 0), &lo, &hi);
+		hls_xrange(f, 0, &lo, &hi);
 		for (int k = 0; k < 2; k++)
 			bv[k] = b[k] ? *(const int64_t *)b[k] : 0;
 		if (b[0]) {
@@ -292,7 +294,7 @@ int hls_emit_clip(struct hls_fn *f)
 			hi = hi < bv[1] ? hi : bv[1];
 		}
 		int64_t xlo, xhi;
-		hls_range(hls_xtype(f, 0), &xlo, &xhi);
+		hls_xrange(f, 0, &xlo, &xhi);
 		int bits = hls_signed_width(min3(xlo, b[0] ? bv[0] : xlo, b[1] ? bv[1] : xlo),
 					    max3(xhi, b[0] ? bv[0] : xhi, b[1] ? bv[1] : xhi));
 		const char *ct = hls_int_ctype(f->h, bits, true);
@@ -309,6 +311,7 @@ int hls_emit_clip(struct hls_fn *f)
 			}
 		sb_indent(f->b, d);
 		sb_printf(f->b, "%s = %s;\n", result_at(f), hls_store_int(f, y, lo, hi, "a"));
+		hls_set_yrange(f, lo, hi);
 		f->layer->cycles = ir_type_numel(y) + 4;
 	} else if (y->elem == IR_ELEM_F32) {
 		sb_indent(f->b, d);
@@ -350,8 +353,8 @@ int hls_emit_multithreshold(struct hls_fn *f)
 	if (rows != 1 && rows != x->dims[axis])
 		return hls_fail(f, "a threshold table whose rows are not the channels");
 	int64_t xlo, xhi, tlo, thi;
-	hls_range(x, &xlo, &xhi);
-	hls_range(tt, &tlo, &thi);
+	hls_xrange(f, 0, &xlo, &xhi);
+	hls_xrange(f, 1, &tlo, &thi);
 	const char *ct = hls_int_ctype(f->h, hls_signed_width(xlo < tlo ? xlo : tlo,
 							      xhi > thi ? xhi : thi), true);
 	int64_t lo = bias, hi = bias, top;
@@ -392,6 +395,7 @@ int hls_emit_multithreshold(struct hls_fn *f)
 	sb_indent(f->b, d);
 	sb_printf(f->b, "%s[%s] = %s;\n", f->y, index, hls_store_int(f, y, lo, hi, expr));
 	hls_close_loops(f, 1, opened);
+	hls_set_yrange(f, lo, hi);
 	f->layer->cycles = ir_type_numel(y) + 8;
 	return 0;
 }

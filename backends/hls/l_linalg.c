@@ -172,8 +172,8 @@ static const char *matmul_table(struct hls_fn *f, const struct mm *g)
 static int matmul_bounds(struct hls_fn *f, const struct mm *g, int64_t *lo, int64_t *hi)
 {
 	int64_t alo, ahi, blo, bhi;
-	hls_range(hls_xtype(f, 0), &alo, &ahi);
-	hls_range(hls_xtype(f, 1), &blo, &bhi);
+	hls_xrange(f, 0, &alo, &ahi);
+	hls_xrange(f, 1, &blo, &bhi);
 	const int64_t *w = hls_known(f, 1);
 	*lo = 0;
 	*hi = 0;
@@ -220,9 +220,10 @@ int hls_emit_matmul(struct hls_fn *f)
 		int64_t lo, hi, alo, ahi, blo, bhi;
 		if (matmul_bounds(f, &g, &lo, &hi) < 0)
 			return -1;
-		hls_range(hls_xtype(f, 0), &alo, &ahi);
-		hls_range(hls_xtype(f, 1), &blo, &bhi);
+		hls_xrange(f, 0, &alo, &ahi);
+		hls_xrange(f, 1, &blo, &bhi);
 		choose_acc(f, y, lo, hi, alo < blo ? alo : blo, ahi > bhi ? ahi : bhi, &acc);
+		hls_set_yrange(f, lo, hi);
 		f->layer->per = g.k;
 		f->layer->unroll = u;
 		f->layer->macs = g.rows * g.n * g.k;
@@ -373,7 +374,7 @@ static const char *conv_table(struct hls_fn *f, const struct conv *c)
 static int conv_bounds(struct hls_fn *f, const struct conv *c, int64_t *lo, int64_t *hi)
 {
 	int64_t xlo, xhi;
-	hls_range(hls_xtype(f, 0), &xlo, &xhi);
+	hls_xrange(f, 0, &xlo, &xhi);
 	const int64_t *w = hls_known(f, 1), *bias = hls_known(f, 2);
 	bool first = true;
 	for (int64_t o = 0; o < c->group * c->cout_g; o++) {
@@ -426,7 +427,7 @@ static int open_window(struct hls_fn *f, const struct conv *c, int depth, bool *
 }
 
 /* patch[icl * taps + t] = X at the window's tap t of input channel icl of group g. */
-static void emit_patch(struct hls_fn *f, const struct conv *c, int depth, const char *pt)
+static void emit_patch(struct hls_fn *f, const struct conv *c, int depth)
 {
 	bool checked;
 	int opened = open_window(f, c, depth, &checked);
@@ -459,7 +460,6 @@ static void emit_patch(struct hls_fn *f, const struct conv *c, int depth, const 
 	sb_indent(f->b, in);
 	sb_puts(f->b, "}\n");
 	hls_close_loops(f, depth, opened);
-	(void)pt;
 	sb_free(&xi);
 	sb_free(&ti);
 }
@@ -564,15 +564,16 @@ int hls_emit_conv(struct hls_fn *f)
 		int64_t lo = 0, hi = 0, xlo, xhi, wlo, whi;
 		if (conv_bounds(f, &c, &lo, &hi) < 0)
 			return -1;
-		hls_range(hls_xtype(f, 0), &xlo, &xhi);
-		hls_range(hls_xtype(f, 1), &wlo, &whi);
+		hls_xrange(f, 0, &xlo, &xhi);
+		hls_xrange(f, 1, &wlo, &whi);
 		if (f->x[2]) {
 			int64_t blo, bhi;
-			hls_range(hls_xtype(f, 2), &blo, &bhi);
+			hls_xrange(f, 2, &blo, &bhi);
 			wlo = blo < wlo ? blo : wlo;
 			whi = bhi > whi ? bhi : whi;
 		}
 		choose_acc(f, y, lo, hi, xlo < wlo ? xlo : wlo, xhi > whi ? xhi : whi, &acc);
+		hls_set_yrange(f, lo, hi);
 		f->layer->per = c.per;
 		f->layer->unroll = u;
 		f->layer->macs = ir_type_numel(y) * c.per;
@@ -597,7 +598,7 @@ int hls_emit_conv(struct hls_fn *f)
 		sb_printf(f->b, "for (int g = 0; g < %lld; g++) {\n", (long long)c.group);
 		in++;
 	}
-	emit_patch(f, &c, in, "patch");
+	emit_patch(f, &c, in);
 	if (f->kernel)
 		emit_dot_int(f, &c, in, wtab, &acc, u);
 	else

@@ -236,6 +236,17 @@ static void emit_gather(struct hls_fn *f, const struct gplan *g)
 	}
 	hls_close_loops(f, 1, opened);
 	f->layer->cycles = ir_type_numel(yt) + 4;
+	if (yt->elem == IR_ELEM_INT) {
+		int64_t lo, hi;
+		const void *pv = f->op->code == IR_OP_Pad ? hls_known(f, 2) : NULL;
+		int64_t pad = pv ? *(const int64_t *)pv : 0;
+		hls_xrange(f, 0, &lo, &hi);
+		if (cond.len || g->all_pad) {
+			lo = g->all_pad || pad < lo ? pad : lo;
+			hi = g->all_pad || pad > hi ? pad : hi;
+		}
+		hls_set_yrange(f, lo, hi);
+	}
 	sb_free(&src);
 	sb_free(&cond);
 }
@@ -291,5 +302,15 @@ int hls_emit_concat(struct hls_fn *f)
 		off += xt->dims[axis];
 	}
 	f->layer->cycles = ir_type_numel(yt) + 4 * f->op->noperands;
+	if (yt->elem == IR_ELEM_INT) {
+		int64_t lo = 0, hi = 0;
+		for (int k = 0; k < f->op->noperands; k++) {
+			int64_t l, h;
+			hls_xrange(f, k, &l, &h);
+			lo = k == 0 || l < lo ? l : lo;
+			hi = k == 0 || h > hi ? h : hi;
+		}
+		hls_set_yrange(f, lo, hi);
+	}
 	return 0;
 }

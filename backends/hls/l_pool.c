@@ -117,6 +117,17 @@ int hls_emit_maxpool(struct hls_fn *f)
 	sb_printf(f->b, "%s[%s] = best;\n", f->y, hls_index(f, r, y->dims, ysd, 0, "i"));
 	hls_close_loops(f, 1, opened);
 	f->layer->cycles = ir_type_numel(y) + 8;
+	if (y->elem == IR_ELEM_INT) {
+		/* a window may hold no element when the padding covers it */
+		int64_t lo, hi, tlo, thi;
+		bool empty = false;
+		hls_xrange(f, 0, &lo, &hi);
+		hls_range(y, &tlo, &thi);
+		for (int d = 0; d < w.n; d++)
+			empty |= w.pad[d] > (w.kernel[d] - 1) * w.dilation[d] ||
+				 (w.out[d] - 1) * w.stride[d] - w.pad[d] >= w.in[d];
+		hls_set_yrange(f, empty ? tlo : lo, hi);
+	}
 	sb_free(&cond);
 	sb_free(&xi);
 	return 0;

@@ -136,6 +136,44 @@ void hls_range(const struct ir_type *t, int64_t *lo, int64_t *hi)
 	ir_int_range(t, lo, hi);
 }
 
+void hls_value_range(struct hls *h, int v, int64_t *lo, int64_t *hi)
+{
+	struct hls_value *hv = &h->v[v];
+	const struct ir_type *t = &h->m->values[v].type;
+	if (hv->ranged) {
+		*lo = hv->lo;
+		*hi = hv->hi;
+		return;
+	}
+	hls_range(t, lo, hi);
+	if (hv->known && t->elem == IR_ELEM_INT) {
+		const int64_t *d = ir_known_data(h->m, v);
+		int64_t n = ir_type_numel(t);
+		for (int64_t i = 0; d && i < n; i++) {
+			*lo = i == 0 || d[i] < *lo ? d[i] : *lo;
+			*hi = i == 0 || d[i] > *hi ? d[i] : *hi;
+		}
+	}
+	hv->ranged = true;
+	hv->lo = *lo;
+	hv->hi = *hi;
+}
+
+void hls_xrange(struct hls_fn *f, int k, int64_t *lo, int64_t *hi)
+{
+	hls_value_range(f->h, f->op->operands[k], lo, hi);
+}
+
+void hls_set_yrange(struct hls_fn *f, int64_t lo, int64_t hi)
+{
+	struct hls_value *hv = &f->h->v[f->op->results[0]];
+	int64_t tlo, thi;
+	hls_range(hls_ytype(f), &tlo, &thi);
+	hv->ranged = true;
+	hv->lo = lo >= tlo && hi <= thi ? lo : tlo;
+	hv->hi = lo >= tlo && hi <= thi ? hi : thi;
+}
+
 const char *hls_store_int(struct hls_fn *f, const struct ir_type *t, int64_t lo, int64_t hi,
 			  const char *expr)
 {

@@ -22,6 +22,7 @@
  * h->kout.
  */
 #include "hls.h"
+#include "ir/quant.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -181,6 +182,25 @@ static void check_io_op(struct hls *h, const struct ir_op *op, const bool *down,
 		h->v[op->results[k]].part = op->code == IR_OP_Quantize ? HLS_KERNEL : part;
 }
 
+/* A Quantize result holds its grid: narrow, or -1 and +1 when bipolar. */
+static void quantize_range(struct hls *h, const struct ir_op *op)
+{
+	int bits = (int)ir_attr_int(op, "bits", 0);
+	bool is_signed = ir_attr_int(op, "signed", 1) != 0, narrow = ir_attr_int(op, "narrow", 0) != 0;
+	struct hls_value *v = &h->v[op->results[0]];
+	int64_t tlo, thi;
+	if (bits < 1 || bits > 62 || h->m->values[op->results[0]].type.elem != IR_ELEM_INT)
+		return;
+	ir_int_range(&h->m->values[op->results[0]].type, &tlo, &thi);
+	if (is_signed && bits == 1) {
+		v->lo = -1;
+		v->hi = 1;
+	} else {
+		ir_quant_grid(bits, is_signed, narrow, &v->lo, &v->hi);
+	}
+	v->ranged = v->lo >= tlo && v->hi <= thi;
+}
+
 static void add_port(struct hls *h, int v, int **list, int *n, bool input)
 {
 	for (int i = 0; i < *n; i++)
@@ -245,8 +265,10 @@ int hls_partition(struct hls *h)
 			check_kernel_op(h, op);
 		else
 			check_io_op(h, op, down, up);
-		if (op->code == IR_OP_Quantize)
+		if (op->code == IR_OP_Quantize) {
 			add_port(h, op->results[0], &h->kin, &h->nkin, true);
+			quantize_range(h, op);
+		}
 		else if (op->code == IR_OP_Dequantize && !h->v[op->operands[0]].known)
 			add_port(h, op->operands[0], &h->kout, &h->nkout, false);
 	}
