@@ -60,8 +60,9 @@ void cli_usage(FILE *out)
 	      "  --relocation-model=static|pic\n"
 	      "                      default: pic, static for bare-metal triples (OS none or\n"
 	      "                      unknown)\n"
-	      "\n"
-	      "HLS (--target=hls):\n"
+	      "\n",
+	      out);
+	fputs("HLS (--target=hls):\n"
 	      "  --target=hls -o DIR a C project for high-level synthesis in directory DIR\n"
 	      "                      (new, empty, or an earlier HLS project, which is\n"
 	      "                      replaced): the integer kernel, its host-side float\n"
@@ -71,9 +72,13 @@ void cli_usage(FILE *out)
 	      "  --hls-bitint        the kernel's default types are C23 _BitInt(N)\n"
 	      "  --hls-part=PART     FPGA part for run_hls.tcl (default xczu7ev-ffvc1156-2-e)\n"
 	      "  --hls-clock=NS      clock period in ns (default 5)\n"
-	      "  --hls-vectors=N     golden vectors in the testbench (default: by model size)\n"
-	      "\n"
-	      "run:\n"
+	      "  --hls-vectors=N     random golden vectors in the testbench (default: by\n"
+	      "                      model size)\n"
+	      "  --hls-input FILE    float inputs (.npy, one per model input, in order) whose\n"
+	      "                      samples become golden vectors too\n"
+	      "\n",
+	      out);
+	fputs("run:\n"
 	      "                      the model is compiled in memory (LLVM's JIT, the host\n"
 	      "                      CPU, -O level as for objects) and run\n"
 	      "  --interp            execute with the reference interpreter instead, on the\n"
@@ -216,6 +221,8 @@ static int parse_hls(int argc, char **argv, int *i, struct cli_options *opt, cha
 			return snprintf(err, (size_t)errlen, "--hls-clock needs a period in ns from 0.1 to "
 				       "1000, got '%s'", v), -1;
 		opt->hls_clock = ns;
+	} else if ((v = option_value(argc, argv, i, "--hls-input", &missing))) {
+		return add_file(opt->hls_inputs, &opt->nhls_inputs, v, "--hls-input", err, errlen);
 	} else if ((v = option_value(argc, argv, i, "--hls-part", &missing))) {
 		for (const char *c = v; *c; c++)
 			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||

@@ -52,6 +52,8 @@ struct cli_options {
 	const char *hls_part;         /* --hls-part, NULL: the default part */
 	double hls_clock;             /* --hls-clock in ns, 0: the default */
 	int hls_vectors;              /* --hls-vectors, 0: chosen by the model's size */
+	const char *hls_inputs[CLI_MAX_FILES]; /* --hls-input, in model input order */
+	int nhls_inputs;
 	bool hls_given;               /* some --hls-* option was given */
 	const char *inputs[CLI_MAX_FILES];
 	int ninputs;

@@ -38,6 +38,8 @@ int driver_hls(const struct cli_options *opt)
 		.part = opt->hls_part ? opt->hls_part : HLS_DEFAULT_PART,
 		.clock_ns = opt->hls_clock > 0 ? opt->hls_clock : HLS_DEFAULT_CLOCK_NS,
 		.vectors = opt->hls_vectors,
+		.inputs = opt->hls_inputs,
+		.ninputs = opt->nhls_inputs,
 		.summary = stdout,
 	};
 	char *msg = NULL;

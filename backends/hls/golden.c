@@ -4,7 +4,9 @@
  *
  * Inputs are deterministic pseudo-random integers on the grid of each
  * kernel input's Quantize (bits, signed, narrow; -1 and +1 for bipolar),
- * from a fixed seed, so the same model gives the same vectors. Every layer's
+ * from a fixed seed, so the same model gives the same vectors; then, with
+ * --hls-input, the samples of the user's float inputs taken through the
+ * float head and the Quantize ops by the interpreter. Every layer's
  * result is kept (the testbench names the first layer that differs), stored
  * in the narrowest .npy dtype of its type. The number of vectors is
  * --hls-vectors, else chosen from the kernel's size: 8 for small kernels
@@ -65,6 +67,8 @@ static int sample_count(struct hls *h)
 {
 	if (h->o->vectors > 0)
 		return h->o->vectors;
+	if (h->o->ninputs > 0)
+		return 1;
 	int64_t work = 0;
 	for (int i = 0; i < h->nlayers; i++)
 		if (h->layers[i].in_kernel)
@@ -155,10 +159,37 @@ static void release_operands(struct hls *h, struct eval *e, const struct ir_op *
 	}
 }
 
-static int run_sample(struct hls *h, struct hls_golden *g, int s)
+/* The float inputs of --hls-input, one array per graph input. */
+struct user_inputs {
+	int64_t samples;
+	float **data;
+};
+
+/* Graph inputs of user sample us through the head (the interpreter's
+ * kernels on the float ops and the Quantize ops): the kernel's inputs. */
+static int run_head(struct hls *h, struct eval *e, const struct user_inputs *u, int64_t us)
+{
+	struct ir_module *m = h->m;
+	for (int i = 0; i < m->ninputs; i++) {
+		const struct ir_type *t = &m->values[m->inputs[i]].type;
+		e->t[m->inputs[i]] = (struct ir_tensor){*t, u->data[i] + us * ir_type_numel(t)};
+	}
+	for (int i = 0; i < h->nlayers; i++) {
+		const struct hls_layer *l = &h->layers[i];
+		const struct ir_op *op = &m->ops[l->op];
+		if (l->in_kernel || (h->v[op->results[0]].part != HLS_HEAD && op->code != IR_OP_Quantize))
+			continue;
+		if (eval_layer(h, e, l) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int run_sample(struct hls *h, struct hls_golden *g, int s, const struct user_inputs *u)
 {
 	struct ir_module *m = h->m;
 	struct eval e;
+	int nrandom = g->samples - (int)u->samples, rc = 0;
 	e.t = calloc((size_t)m->nvalues, sizeof *e.t);
 	e.left = calloc((size_t)m->nvalues, sizeof *e.left);
 	if (!e.t || !e.left)
@@ -172,17 +203,20 @@ static int run_sample(struct hls *h, struct hls_golden *g, int s)
 	}
 	for (int i = 0; i < h->nkout; i++)
 		e.left[h->v[h->kout[i]].alias]++;
-	for (int k = 0; k < h->nkin; k++) {
+	if (s >= nrandom)
+		rc = run_head(h, &e, u, s - nrandom);
+	for (int k = 0; k < h->nkin && rc == 0; k++) {
 		int v = h->kin[k];
-		int64_t n = ir_type_numel(&m->values[v].type);
-		int64_t *x = calloc((size_t)(n ? n : 1), sizeof *x);
-		if (!x)
-			abort();
-		random_input(h, k, s, x);
-		garray_put(&g->in[k], s, x);
-		e.t[v] = (struct ir_tensor){m->values[v].type, x};
+		if (s < nrandom) {
+			int64_t n = ir_type_numel(&m->values[v].type);
+			int64_t *x = calloc((size_t)(n ? n : 1), sizeof *x);
+			if (!x)
+				abort();
+			random_input(h, k, s, x);
+			e.t[v] = (struct ir_tensor){m->values[v].type, x};
+		}
+		garray_put(&g->in[k], s, e.t[v].data);
 	}
-	int rc = 0;
 	for (int i = 0; i < h->nlayers && rc == 0; i++) {
 		const struct hls_layer *l = &h->layers[i];
 		if (!l->in_kernel)
@@ -203,18 +237,71 @@ static int run_sample(struct hls *h, struct hls_golden *g, int s)
 	for (int k = 0; k < h->nkout && rc == 0; k++)
 		garray_put(&g->out[k], s, e.t[h->kout[k]].data);
 	for (int v = 0; v < m->nvalues; v++)
-		if (h->v[v].alias == v && h->v[v].part == HLS_KERNEL)
+		if (h->v[v].alias == v && m->values[v].kind == IR_VALUE_RESULT &&
+		    (h->v[v].part == HLS_KERNEL || h->v[v].part == HLS_HEAD))
 			free(e.t[v].data);
 	free(e.t);
 	free(e.left);
 	return rc;
 }
 
-int hls_golden_run(struct hls *h, struct hls_golden *g)
+/* Reads --hls-input: one float .npy per graph input, each a whole number
+ * of that input's elements, the same number of samples in all. */
+static int load_user_inputs(struct hls *h, struct user_inputs *u, char *err, size_t errlen)
 {
 	struct ir_module *m = h->m;
+	memset(u, 0, sizeof *u);
+	if (h->o->ninputs == 0)
+		return 0;
+	if (h->o->ninputs != m->ninputs)
+		return snprintf(err, errlen, "--hls-input: %d files for %d model inputs", h->o->ninputs,
+				m->ninputs), -1;
+	u->data = calloc((size_t)m->ninputs, sizeof *u->data);
+	if (!u->data)
+		abort();
+	for (int i = 0; i < m->ninputs; i++) {
+		struct qrt_array a;
+		char msg[256];
+		int64_t per = ir_type_numel(&m->values[m->inputs[i]].type);
+		if (qrt_npy_read(h->o->inputs[i], &a, msg, sizeof msg) < 0)
+			return snprintf(err, errlen, "--hls-input '%s': %s", h->o->inputs[i], msg), -1;
+		int64_t n = qrt_array_numel(&a);
+		if ((a.dtype != QRT_F32 && a.dtype != QRT_F64) || per == 0 || n % per || n == 0 ||
+		    (i && n / per != u->samples)) {
+			qrt_array_free(&a);
+			return snprintf(err, errlen, "--hls-input '%s': expected float samples of %lld "
+				       "elements for input '%s'%s", h->o->inputs[i], (long long)per,
+				       m->values[m->inputs[i]].name,
+				       i ? ", as many as the other inputs" : ""), -1;
+		}
+		u->samples = n / per;
+		u->data[i] = malloc((size_t)n * sizeof(float));
+		if (!u->data[i])
+			abort();
+		for (int64_t j = 0; j < n; j++)
+			u->data[i][j] = (float)qrt_array_get(&a, j);
+		qrt_array_free(&a);
+	}
+	return 0;
+}
+
+static void free_user_inputs(struct hls *h, struct user_inputs *u)
+{
+	for (int i = 0; u->data && i < h->m->ninputs; i++)
+		free(u->data[i]);
+	free(u->data);
+}
+
+int hls_golden_run(struct hls *h, struct hls_golden *g, char *err, size_t errlen)
+{
+	struct ir_module *m = h->m;
+	struct user_inputs u;
 	memset(g, 0, sizeof *g);
-	g->samples = sample_count(h);
+	if (load_user_inputs(h, &u, err, errlen) < 0) {
+		free_user_inputs(h, &u);
+		return -2;
+	}
+	g->samples = sample_count(h) + (int)u.samples;
 	g->in = calloc((size_t)h->nkin + 1, sizeof *g->in);
 	g->out = calloc((size_t)h->nkout + 1, sizeof *g->out);
 	g->layer = calloc((size_t)h->ntraced + 1, sizeof *g->layer);
@@ -228,10 +315,11 @@ int hls_golden_run(struct hls *h, struct hls_golden *g)
 		if (h->layers[i].trace >= 0)
 			garray_init(&g->layer[h->layers[i].trace],
 				    &m->values[m->ops[h->layers[i].op].results[0]].type, g->samples);
-	for (int s = 0; s < g->samples; s++)
-		if (run_sample(h, g, s) < 0)
-			return -1;
-	return 0;
+	int rc = 0;
+	for (int s = 0; s < g->samples && rc == 0; s++)
+		rc = run_sample(h, g, s, &u);
+	free_user_inputs(h, &u);
+	return rc;
 }
 
 void hls_golden_free(struct hls *h, struct hls_golden *g)

@@ -274,7 +274,8 @@ struct hls_golden {
 	struct hls_garray *layer;  /* per traced layer */
 };
 
-int hls_golden_run(struct hls *h, struct hls_golden *g);
+/* 0; -1 with m->error (an evaluation error); -2 with err (--hls-input). */
+int hls_golden_run(struct hls *h, struct hls_golden *g, char *err, size_t errlen);
 void hls_golden_free(struct hls *h, struct hls_golden *g);
 
 /* ---- testbench.c, project.c ---------------------------------------------- */

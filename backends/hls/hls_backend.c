@@ -29,6 +29,34 @@ static char *cannot_map_message(struct hls *h)
 	return b.s;
 }
 
+/* The prefix names the top function, files and types: no C keyword, no
+ * name of the C library the testbench uses. */
+static int check_name(const char *name, char *err, size_t errlen)
+{
+	static const char *const reserved[] = {
+		/* keywords */
+		"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+		"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+		"register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+		"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "bool", "true",
+		"false",
+		/* what the host files and the testbench call */
+		"main", "round", "trunc", "floor", "ceil", "fabs", "fabsf", "expf", "logf", "sqrtf",
+		"tanhf", "erff", "floorf", "ceilf", "powf", "fmaxf", "fminf", "printf", "fprintf",
+		"snprintf", "fopen", "fclose", "fread", "fwrite", "fgetc", "malloc", "calloc", "free",
+		"memset", "memcpy", "memcmp", "strstr", "strchr", "strlen", "strncmp", "exit", "y0",
+		"y1", "j0", "j1",
+	};
+	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+		if (!strcmp(name, reserved[i]))
+			return snprintf(err, errlen, "--name=%s would clash with a C keyword or a name "
+				       "the testbench uses", name), -1;
+	if (name[0] == '_' || !strncmp(name, "tb_", 3) || !strncmp(name, "QONNX_", 6))
+		return snprintf(err, errlen, "--name=%s: names starting with _, tb_ or QONNX_ are "
+			       "reserved", name), -1;
+	return 0;
+}
+
 static void free_texts(struct hls *h)
 {
 	sb_free(&h->errors);
@@ -89,7 +117,7 @@ int hls_generate(struct ir_module *m, const struct hls_options *o, const char *o
 	for (char *c = up; *c; c++)
 		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
 	h.P = up;
-	if (hls_check_outdir(outdir, err, errlen) < 0) {
+	if (hls_check_outdir(outdir, err, errlen) < 0 || check_name(o->name, err, errlen) < 0) {
 		rc = -2;
 		goto done;
 	}
@@ -104,8 +132,11 @@ int hls_generate(struct ir_module *m, const struct hls_options *o, const char *o
 	hls_write_kernel(&h);
 	hls_write_io(&h);
 	hls_write_header(&h);
-	if (hls_golden_run(&h, &g) < 0)
+	int grc = hls_golden_run(&h, &g, err, errlen);
+	if (grc < 0) {
+		rc = grc;
 		goto done;
+	}
 	if (write_project(&h, outdir, &g, err, errlen) < 0) {
 		rc = -2;
 		goto done;

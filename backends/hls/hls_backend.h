@@ -33,7 +33,11 @@ struct hls_options {
 	bool bitint;             /* the kernel's default types are C23 _BitInt(N) */
 	const char *part;        /* FPGA part for run_hls.tcl */
 	double clock_ns;         /* clock period for run_hls.tcl and the estimates */
-	int vectors;             /* golden vectors; 0: chosen by the model's size */
+	int vectors;             /* random golden vectors; 0: chosen by the model's size
+	                          * (1 when there are user inputs) */
+	const char *const *inputs; /* --hls-input: float .npy per graph input, more golden
+	                            * vectors */
+	int ninputs;
 	FILE *summary;           /* a short summary is printed here, or NULL */
 };
 

@@ -231,7 +231,9 @@ int hls_emit_matmul(struct hls_fn *f)
 		int av = f->op->operands[0];
 		if (f->h->v[f->h->v[av].alias].partition < u)
 			f->h->v[f->h->v[av].alias].partition = u;
-		if (wtab && u > 1)
+		if (wtab && u >= g.k && g.k > 1)
+			hls_pragma(f, 1, "ARRAY_PARTITION variable=%s complete dim=%d", wtab, g.nb > 1 ? 3 : 2);
+		else if (wtab && u > 1)
 			hls_pragma(f, 1, "ARRAY_PARTITION variable=%s cyclic factor=%d dim=%d", wtab, u,
 				   g.nb > 1 ? 3 : 2);
 	}
@@ -582,7 +584,10 @@ int hls_emit_conv(struct hls_fn *f)
 	const char *wtab = conv_table(f, &c);
 	sb_printf(f->b, "\t%s patch[%lld];\n", f->kernel ? hls_ctype(f->h, hls_xtype(f, 0)) : "float",
 		  (long long)c.per);
-	if (u > 1) {
+	if (u >= c.per && c.per > 1) {
+		hls_pragma(f, 1, "ARRAY_PARTITION variable=patch complete dim=1");
+		hls_pragma(f, 1, "ARRAY_PARTITION variable=%s complete dim=2", wtab);
+	} else if (u > 1) {
 		hls_pragma(f, 1, "ARRAY_PARTITION variable=patch cyclic factor=%d dim=1", u);
 		hls_pragma(f, 1, "ARRAY_PARTITION variable=%s cyclic factor=%d dim=2", wtab, u);
 	}

@@ -22,7 +22,7 @@ static void emit_tables(struct hls *h, struct sb *b)
 	struct ir_module *m = h->m;
 	sb_printf(b, "struct layer {\n\tconst char *name, *op;\n\tlong long n;\n};\n\n");
 	sb_printf(b, "/* The traced layers, in the order the kernel runs them. */\n");
-	sb_printf(b, "static const struct layer layers[%d] = {\n", h->ntraced + 1);
+	sb_printf(b, "static const struct layer tb_layers[%d] = {\n", h->ntraced + 1);
 	for (int i = 0; i < h->nlayers; i++) {
 		const struct hls_layer *l = &h->layers[i];
 		if (l->trace < 0)
@@ -36,11 +36,11 @@ static void emit_tables(struct hls *h, struct sb *b)
 	sb_puts(b, "\t{0, 0, 0},\n};\n\n");
 	for (int i = 0; i < m->ninputs; i++) {
 		const struct ir_type *t = &m->values[m->inputs[i]].type;
-		sb_printf(b, "static const int x%d_rank = %d;\n", i, t->rank);
+		sb_printf(b, "static const int tb_x%d_rank = %d;\n", i, t->rank);
 	}
 	for (int i = 0; i < m->noutputs; i++) {
 		const struct ir_type *t = &m->values[m->outputs[i]].type;
-		sb_printf(b, "static const int y%d_rank = %d;\nstatic const long long y%d_dims[%d] = {", i,
+		sb_printf(b, "static const int tb_y%d_rank = %d;\nstatic const long long tb_y%d_dims[%d] = {", i,
 			  t->rank, i, t->rank + 1);
 		for (int d = 0; d < t->rank; d++)
 			sb_printf(b, "%lld, ", (long long)t->dims[d]);
@@ -48,34 +48,34 @@ static void emit_tables(struct hls *h, struct sb *b)
 	}
 	sb_puts(b, "\n");
 	for (int i = 0; i < h->nkin; i++)
-		sb_printf(b, "static %s_in%d_t in%d[%s_IN%d_SIZE];\n", h->p, i, i, h->P, i);
+		sb_printf(b, "static %s_in%d_t tb_in%d[%s_IN%d_SIZE];\n", h->p, i, i, h->P, i);
 	for (int i = 0; i < h->nkout; i++)
-		sb_printf(b, "static %s_out%d_t out%d[%s_OUT%d_SIZE];\n", h->p, i, i, h->P, i);
+		sb_printf(b, "static %s_out%d_t tb_out%d[%s_OUT%d_SIZE];\n", h->p, i, i, h->P, i);
 	for (int i = 0; i < m->ninputs; i++)
-		sb_printf(b, "static float x%d[%s_X%d_SIZE];\n", i, h->P, i);
+		sb_printf(b, "static float tb_x%d[%s_X%d_SIZE];\n", i, h->P, i);
 	for (int i = 0; i < m->noutputs; i++)
-		sb_printf(b, "static float y%d[%s_Y%d_SIZE];\n", i, h->P, i);
+		sb_printf(b, "static float tb_y%d[%s_Y%d_SIZE];\n", i, h->P, i);
 	sb_puts(b, "\n");
 }
 
 static void emit_trace(struct hls *h, struct sb *b)
 {
-	sb_printf(b, "static struct tb_npy golden_layers[%d];\n", h->ntraced + 1);
-	sb_printf(b, "static long long traced[%d];\n", h->ntraced + 1);
-	sb_puts(b, "static int sample, bad_layer = -1;\n"
-		   "static long long bad_index, bad_got, bad_want;\n\n");
+	sb_printf(b, "static struct tb_npy tb_golden_layers[%d];\n", h->ntraced + 1);
+	sb_printf(b, "static long long tb_traced[%d];\n", h->ntraced + 1);
+	sb_puts(b, "static int tb_sample, tb_bad_layer = -1;\n"
+		   "static long long tb_bad_index, tb_bad_got, tb_bad_want;\n\n");
 	sb_printf(b, "/* Called by the kernel (QONNX_HLS_TRACE) with every element of every layer. */\n"
 		     "void %s_trace(int layer, long long index, long long value)\n", h->p);
 	sb_puts(b, "{\n"
-		   "\ttraced[layer]++;\n"
-		   "\tif (bad_layer >= 0 || !golden_layers[layer].data)\n"
+		   "\ttb_traced[layer]++;\n"
+		   "\tif (tb_bad_layer >= 0 || !tb_golden_layers[layer].data)\n"
 		   "\t\treturn;\n"
-		   "\tlong long want = tb_npy_int(&golden_layers[layer], sample * layers[layer].n + index);\n"
+		   "\tlong long want = tb_npy_int(&tb_golden_layers[layer], tb_sample * tb_layers[layer].n + index);\n"
 		   "\tif (value != want) {\n"
-		   "\t\tbad_layer = layer;\n"
-		   "\t\tbad_index = index;\n"
-		   "\t\tbad_got = value;\n"
-		   "\t\tbad_want = want;\n"
+		   "\t\ttb_bad_layer = layer;\n"
+		   "\t\ttb_bad_index = index;\n"
+		   "\t\ttb_bad_got = value;\n"
+		   "\t\ttb_bad_want = want;\n"
 		   "\t}\n"
 		   "}\n\n");
 }
@@ -83,7 +83,7 @@ static void emit_trace(struct hls *h, struct sb *b)
 /* Loads DIR/name into a; checks [samples, n]. */
 static void emit_load(struct sb *b)
 {
-	sb_puts(b, "static int load(const char *dir, const char *name, long long n, struct tb_npy *a)\n"
+	sb_puts(b, "static int tb_load(const char *dir, const char *name, long long n, struct tb_npy *a)\n"
 		   "{\n"
 		   "\tchar path[4096];\n"
 		   "\tsnprintf(path, sizeof path, \"%s/%s\", dir, name);\n"
@@ -99,49 +99,49 @@ static void emit_load(struct sb *b)
 
 static void emit_golden(struct hls *h, struct sb *b)
 {
-	sb_puts(b, "static int run_golden(const char *dir)\n{\n");
+	sb_puts(b, "static int tb_run_golden(const char *dir)\n{\n");
 	sb_printf(b, "\tstruct tb_npy gin[%d], gout[%d];\n", h->nkin + 1, h->nkout + 1);
 	sb_puts(b, "\tint failed = 0, traced_all = 1;\n");
 	for (int i = 0; i < h->nkin; i++)
-		sb_printf(b, "\tif (load(dir, \"in%d.npy\", %s_IN%d_SIZE, &gin[%d]) < 0)\n\t\treturn 2;\n", i,
+		sb_printf(b, "\tif (tb_load(dir, \"in%d.npy\", %s_IN%d_SIZE, &gin[%d]) < 0)\n\t\treturn 2;\n", i,
 			  h->P, i, i);
 	for (int i = 0; i < h->nkout; i++)
-		sb_printf(b, "\tif (load(dir, \"out%d.npy\", %s_OUT%d_SIZE, &gout[%d]) < 0)\n\t\treturn 2;\n",
+		sb_printf(b, "\tif (tb_load(dir, \"out%d.npy\", %s_OUT%d_SIZE, &gout[%d]) < 0)\n\t\treturn 2;\n",
 			  i, h->P, i, i);
 	sb_printf(b, "\tfor (int l = 0; l < %d; l++) {\n", h->ntraced);
 	sb_puts(b, "\t\tchar name[64];\n"
 		   "\t\tsnprintf(name, sizeof name, \"layer%d.npy\", l);\n"
-		   "\t\tif (load(dir, name, layers[l].n, &golden_layers[l]) < 0)\n"
+		   "\t\tif (tb_load(dir, name, tb_layers[l].n, &tb_golden_layers[l]) < 0)\n"
 		   "\t\t\treturn 2;\n"
 		   "\t}\n"
 		   "\tconst long long vectors = gin[0].dims[0];\n"
-		   "\tfor (sample = 0; sample < vectors; sample++) {\n");
+		   "\tfor (tb_sample = 0; tb_sample < vectors; tb_sample++) {\n");
 	for (int i = 0; i < h->nkin; i++)
 		sb_printf(b, "\t\tfor (long long i = 0; i < %s_IN%d_SIZE; i++)\n"
-			     "\t\t\tin%d[i] = (%s_in%d_t)tb_npy_int(&gin[%d], sample * %s_IN%d_SIZE + i);\n",
+			     "\t\t\ttb_in%d[i] = (%s_in%d_t)tb_npy_int(&gin[%d], tb_sample * %s_IN%d_SIZE + i);\n",
 			  h->P, i, i, h->p, i, i, h->P, i);
-	sb_printf(b, "\t\tbad_layer = -1;\n\t\tmemset(traced, 0, sizeof traced);\n\t\t%s(", h->p);
+	sb_printf(b, "\t\ttb_bad_layer = -1;\n\t\tmemset(tb_traced, 0, sizeof tb_traced);\n\t\t%s(", h->p);
 	for (int i = 0; i < h->nkin; i++)
-		sb_printf(b, "%sin%d", i ? ", " : "", i);
+		sb_printf(b, "%stb_in%d", i ? ", " : "", i);
 	for (int i = 0; i < h->nkout; i++)
-		sb_printf(b, ", out%d", i);
+		sb_printf(b, ", tb_out%d", i);
 	sb_puts(b, ");\n"
 		   "\t\tint bad = 0;\n");
 	sb_printf(b, "\t\tfor (int l = 0; l < %d; l++)\n"
-		     "\t\t\ttraced_all &= traced[l] == layers[l].n;\n",
+		     "\t\t\ttraced_all &= tb_traced[l] == tb_layers[l].n;\n",
 		  h->ntraced);
-	sb_puts(b, "\t\tif (bad_layer >= 0) {\n"
+	sb_puts(b, "\t\tif (tb_bad_layer >= 0) {\n"
 		   "\t\t\tprintf(\"vector %lld: layer %d '%s' (%s) is the first to differ: element %lld \"\n"
-		   "\t\t\t       \"is %lld, expected %lld\\n\", (long long)sample, bad_layer,\n"
-		   "\t\t\t       layers[bad_layer].name, layers[bad_layer].op, bad_index, bad_got, bad_want);\n"
+		   "\t\t\t       \"is %lld, expected %lld\\n\", (long long)tb_sample, tb_bad_layer,\n"
+		   "\t\t\t       tb_layers[tb_bad_layer].name, tb_layers[tb_bad_layer].op, tb_bad_index, tb_bad_got, tb_bad_want);\n"
 		   "\t\t\tbad = 1;\n"
 		   "\t\t}\n");
 	for (int i = 0; i < h->nkout; i++)
 		sb_printf(b, "\t\tfor (long long i = 0; i < %s_OUT%d_SIZE; i++) {\n"
-			     "\t\t\tlong long want = tb_npy_int(&gout[%d], sample * %s_OUT%d_SIZE + i);\n"
-			     "\t\t\tif ((long long)out%d[i] != want) {\n"
+			     "\t\t\tlong long want = tb_npy_int(&gout[%d], tb_sample * %s_OUT%d_SIZE + i);\n"
+			     "\t\t\tif ((long long)tb_out%d[i] != want) {\n"
 			     "\t\t\t\tprintf(\"vector %%lld: output %d differs: element %%lld is %%lld, \"\n"
-			     "\t\t\t\t       \"expected %%lld\\n\", (long long)sample, i, (long long)out%d[i], want);\n"
+			     "\t\t\t\t       \"expected %%lld\\n\", (long long)tb_sample, i, (long long)tb_out%d[i], want);\n"
 			     "\t\t\t\tbad = 1;\n"
 			     "\t\t\t\tbreak;\n"
 			     "\t\t\t}\n"
@@ -158,7 +158,7 @@ static void emit_golden(struct hls *h, struct sb *b)
 static void emit_files(struct hls *h, struct sb *b)
 {
 	struct ir_module *m = h->m;
-	sb_puts(b, "static int run_files(char **argv)\n{\n");
+	sb_puts(b, "static int tb_run_files(char **argv)\n{\n");
 	sb_printf(b, "\tstruct tb_npy xin[%d];\n\tlong long vectors = -1;\n\tint lead = 0;\n",
 		  m->ninputs + 1);
 	for (int i = 0; i < m->ninputs; i++)
@@ -167,7 +167,7 @@ static void emit_files(struct hls *h, struct sb *b)
 			     "\t\tfprintf(stderr, \"%%s: not a whole number of inputs of %%d elements\\n\", argv[%d], %s_X%d_SIZE);\n"
 			     "\t\treturn 2;\n\t}\n"
 			     "\tvectors = xin[%d].numel / %s_X%d_SIZE;\n"
-			     "\tlead |= xin[%d].rank == x%d_rank + 1;\n",
+			     "\tlead |= xin[%d].rank == tb_x%d_rank + 1;\n",
 			  i, i, i, h->P, i, i, h->P, i, i, h->P, i, i, h->P, i, i, i);
 	for (int i = 0; i < m->noutputs; i++)
 		sb_printf(b, "\tfloat *res%d = malloc(sizeof(float) * (size_t)(vectors * %s_Y%d_SIZE + 1));\n"
@@ -176,28 +176,28 @@ static void emit_files(struct hls *h, struct sb *b)
 	sb_puts(b, "\tfor (long long s = 0; s < vectors; s++) {\n");
 	for (int i = 0; i < m->ninputs; i++)
 		sb_printf(b, "\t\tfor (long long i = 0; i < %s_X%d_SIZE; i++)\n"
-			     "\t\t\tx%d[i] = (float)tb_npy_double(&xin[%d], s * %s_X%d_SIZE + i);\n",
+			     "\t\t\ttb_x%d[i] = (float)tb_npy_double(&xin[%d], s * %s_X%d_SIZE + i);\n",
 			  h->P, i, i, i, h->P, i);
 	struct sb args = {0};
 	sb_printf(b, "\t\t%s_quantize(", h->p);
 	for (int i = 0; i < m->ninputs; i++)
-		sb_printf(b, "%sx%d", i ? ", " : "", i);
+		sb_printf(b, "%stb_x%d", i ? ", " : "", i);
 	for (int i = 0; i < h->nkin; i++)
-		sb_printf(b, ", in%d", i);
+		sb_printf(b, ", tb_in%d", i);
 	sb_printf(b, ");\n\t\t%s(", h->p);
 	for (int i = 0; i < h->nkin; i++)
-		sb_printf(b, "%sin%d", i ? ", " : "", i);
+		sb_printf(b, "%stb_in%d", i ? ", " : "", i);
 	for (int i = 0; i < h->nkout; i++)
-		sb_printf(b, ", out%d", i);
+		sb_printf(b, ", tb_out%d", i);
 	sb_printf(b, ");\n\t\t%s_dequantize(", h->p);
 	for (int i = 0; i < h->nkout; i++)
-		sb_printf(b, "%sout%d", i ? ", " : "", i);
+		sb_printf(b, "%stb_out%d", i ? ", " : "", i);
 	for (int i = 0; i < m->noutputs; i++)
-		sb_printf(b, "%sy%d", h->nkout || i ? ", " : "", i);
+		sb_printf(b, "%stb_y%d", h->nkout || i ? ", " : "", i);
 	sb_puts(b, ");\n");
 	for (int i = 0; i < m->noutputs; i++)
 		sb_printf(b, "\t\tfor (long long i = 0; i < %s_Y%d_SIZE; i++)\n"
-			     "\t\t\tres%d[s * %s_Y%d_SIZE + i] = y%d[i];\n",
+			     "\t\t\tres%d[s * %s_Y%d_SIZE + i] = tb_y%d[i];\n",
 			  h->P, i, i, h->P, i, i);
 	sb_puts(b, "\t}\n\tint rc = 0;\n");
 	for (int i = 0; i < m->noutputs; i++)
@@ -206,8 +206,8 @@ static void emit_files(struct hls *h, struct sb *b)
 			     "\t\tint rank = 0;\n"
 			     "\t\tif (lead || vectors != 1)\n"
 			     "\t\t\tdims[rank++] = vectors;\n"
-			     "\t\tfor (int d = 0; d < y%d_rank; d++)\n"
-			     "\t\t\tdims[rank++] = y%d_dims[d];\n"
+			     "\t\tfor (int d = 0; d < tb_y%d_rank; d++)\n"
+			     "\t\t\tdims[rank++] = tb_y%d_dims[d];\n"
 			     "\t\tif (tb_npy_write_f32(argv[%d], rank, dims, res%d) < 0)\n"
 			     "\t\t\trc = 2;\n"
 			     "\t\tfree(res%d);\n"
@@ -244,9 +244,9 @@ void hls_write_testbench(struct hls *h, struct sb *b, struct sb *npy_c, struct s
 	emit_golden(h, b);
 	emit_files(h, b);
 	sb_puts(b, "int main(int argc, char **argv)\n{\n");
-	sb_printf(b, "\tif (argc == 1)\n\t\treturn run_golden(%s_TB_DIR);\n", h->P);
-	sb_puts(b, "\tif (argc == 2 && argv[1][0] != '-')\n\t\treturn run_golden(argv[1]);\n");
-	sb_printf(b, "\tif (argc == %d)\n\t\treturn run_files(argv + 1);\n", 1 + m->ninputs + m->noutputs);
+	sb_printf(b, "\tif (argc == 1)\n\t\treturn tb_run_golden(%s_TB_DIR);\n", h->P);
+	sb_puts(b, "\tif (argc == 2 && argv[1][0] != '-')\n\t\treturn tb_run_golden(argv[1]);\n");
+	sb_printf(b, "\tif (argc == %d)\n\t\treturn tb_run_files(argv + 1);\n", 1 + m->ninputs + m->noutputs);
 	sb_puts(b, "\tfprintf(stderr, \"usage: %s [GOLDEN_DIR] | %s");
 	for (int i = 0; i < m->ninputs; i++)
 		sb_printf(b, " IN%d.npy", i);

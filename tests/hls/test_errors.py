@@ -12,6 +12,8 @@ directory's life, the testbench's own failure, and the reuse factor.
   factor, --target=hls without -o or with LLVM's --emit.
 - The testbench fails when a layer differs: a golden value changed in one
   layer's file makes `make csim` exit non-zero naming that layer's node.
+- --hls-input adds the model's own samples to the golden vectors; a bad file
+  or a --name the generated C cannot use is a usage error.
 - --hls-reuse=N: each MatMul gets ceil(K / N) multipliers for its dot
   products of length K (K read from the IR's weight types), and the kernel
   is still bit-exact.
@@ -139,3 +141,27 @@ def test_reuse_factor(compiler, workdir, reuse):
     assert got == want
     assert report["totals"]["multipliers"] == sum(l["multipliers"] for l in report["layers"])
     assert hlskit.golden_ok(hlskit.make(d, "csim")) is None
+
+
+def test_user_inputs_as_golden_vectors(compiler, workdir):
+    """--hls-input: the samples of the model's own inputs, through the float
+    head and the Quantize by the interpreter, join the random vectors."""
+    inputs = os.path.join(SHARED, "tfc_2w2a", "inputs.npy")
+    d = os.path.join(workdir, "user_inputs")
+    p = hlskit.generate(TFC, d, "--hls-vectors=2", "--hls-input", inputs)
+    assert p.returncode == 0, p.stderr
+    samples = np.load(inputs).shape[0]
+    assert np.load(os.path.join(d, "tb", "in0.npy")).shape[0] == 2 + samples
+    m = hlskit.make(d, "csim")
+    assert hlskit.golden_ok(m) is None, m.stdout
+    assert "%d golden vectors" % (2 + samples) in m.stdout
+
+
+def test_bad_user_inputs_and_names(compiler, tmp_path):
+    bad = tmp_path / "bad.npy"
+    np.save(str(bad), np.zeros((3, 5), np.float32))
+    line = one_error_line(hlskit.generate(TFC, str(tmp_path / "a"), "--hls-input", str(bad)), 2)
+    assert "--hls-input" in line, line
+    line = one_error_line(hlskit.generate(TFC, str(tmp_path / "b"), "--name=int"), 2)
+    assert "--name=int" in line, line
+    assert sorted(os.listdir(str(tmp_path))) == ["bad.npy"]
