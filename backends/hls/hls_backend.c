@@ -123,7 +123,8 @@ int hls_generate(struct ir_module *m, const struct hls_options *o, const char *o
 	}
 	if (hls_partition(&h) < 0)
 		goto done;
-	hls_emit_functions(&h);
+	if (h.nkin > 0) /* else nothing to map: the model-level reason says why */
+		hls_emit_functions(&h);
 	if (h.nerrors) {
 		*msg_out = cannot_map_message(&h);
 		snprintf(m->error, sizeof m->error, "%s", *msg_out);

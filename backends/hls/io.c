@@ -19,11 +19,10 @@
 /* Where value v lives on the host side, seen from an op of this file. */
 static const char *io_array(struct hls *h, int v)
 {
-	int root = h->v[v].alias;
-	if (h->v[root].part == HLS_KERNEL)
-		return h->v[root].out_port >= 0 ? hls_str(h, "out%d", h->v[root].out_port)
-						: hls_str(h, "in%d", h->v[root].in_port);
-	return h->v[root].array;
+	if (h->v[v].part == HLS_KERNEL) /* a Dequantize operand: a kernel output */
+		return h->v[v].out_port >= 0 ? hls_str(h, "out%d", h->v[v].out_port)
+					     : hls_str(h, "in%d", h->v[v].in_port);
+	return h->v[h->v[v].alias].array;
 }
 
 /* Graph inputs read by the tail (or returned as outputs) get a copy. */

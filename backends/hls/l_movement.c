@@ -37,7 +37,9 @@ struct gplan {
 };
 
 /* The interpreter's kernel on an index-valued input: y[o] = OFFSET + the
- * index of the input element copied, or PAD_MARK. NULL with f->why set. */
+ * index of the input element copied, or PAD_MARK for padding (Pad's value
+ * is replaced by PAD_MARK; when absent, Pad fills with 0, below OFFSET too).
+ * NULL with f->why set. */
 static int64_t *probe(struct hls_fn *f)
 {
 	struct hls *h = f->h;
@@ -84,12 +86,15 @@ static int64_t *probe(struct hls_fn *f)
 		hls_fail(f, "a form the interpreter rejects on integers");
 		return NULL;
 	}
-	for (int64_t i = 0; i < ny; i++)
-		if (ys[i] != PAD_MARK && (ys[i] < PROBE_OFFSET || ys[i] >= PROBE_OFFSET + nx)) {
+	for (int64_t i = 0; i < ny; i++) {
+		if (ys[i] < PROBE_OFFSET) /* the padding value, given or the default 0 */
+			ys[i] = PAD_MARK;
+		else if (ys[i] >= PROBE_OFFSET + nx) {
 			free(ys);
 			hls_fail(f, "elements that are not copies of the input");
 			return NULL;
 		}
+	}
 	return ys;
 }
 
