@@ -97,14 +97,22 @@ bad-san:
 check: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) examples
 	$(MAKE) e2e
 ifndef SANITIZE
 	$(MAKE) memcheck
 	$(MAKE) bad-san
 endif
 
+# The example model run by the JIT, then compiled to an object and called
+# from examples/classify.c through its header.
 examples: $(BUILD)/qonnxc
 	$(BUILD)/qonnxc run examples/mlp_w2a2.onnx --input examples/mlp_w2a2_input.npy
+	@mkdir -p $(BUILD)/examples
+	$(BUILD)/qonnxc examples/mlp_w2a2.onnx -o $(BUILD)/examples/mlp.o
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -I$(BUILD)/examples examples/classify.c \
+		$(BUILD)/examples/mlp.o -o $(BUILD)/examples/classify
+	$(BUILD)/examples/classify
 
 clean:
 	rm -rf build build-san
