@@ -399,3 +399,42 @@ int hls_emit_multithreshold(struct hls_fn *f)
 	f->layer->cycles = ir_type_numel(y) + 8;
 	return 0;
 }
+
+/* ---- BatchNormalization (host) --------------------------------------------------------- */
+
+/* (X, scale, B, mean, var), inference: per channel s = 1 / sqrt(var + eps)
+ * * scale, b = B - mean * s, y = x * s + b, each step in float as the
+ * interpreter (ir/interp/norm.c) and ONNX Runtime compute it. */
+int hls_emit_batchnorm(struct hls_fn *f)
+{
+	const struct ir_type *x = hls_xtype(f, 0), *y = hls_ytype(f);
+	const char *t[5];
+	char eps[64];
+	if (f->kernel || x->elem != IR_ELEM_F32 || y->elem != IR_ELEM_F32 || x->rank < 2)
+		return hls_fail(f, "a type other than float32");
+	for (int k = 1; k < 5; k++) {
+		const struct ir_type *pt = hls_xtype(f, k);
+		if (!f->x_const[k] || pt->elem != IR_ELEM_F32)
+			return hls_fail(f, "per-channel operands that are not float32 constants");
+		t[k] = hls_table_value(f->h, f->op->operands[k], true, (int)(f->layer - f->h->layers));
+	}
+	int axis = f->op->layout == IR_LAYOUT_NHWC ? x->rank - 1 : 1;
+	if (ir_type_numel(hls_xtype(f, 1)) != x->dims[axis])
+		return hls_fail(f, "per-channel operands of another length than the channels");
+	hls_lit_f32((float)ir_attr_float(f->op, "epsilon", 1e-5), eps, sizeof eps);
+	const char *index, *channel;
+	int opened = hls_open_channel_loops(f, 1, x, axis, &index, &channel);
+	int d = 1 + opened;
+	sb_indent(f->b, d);
+	sb_printf(f->b, "const float inv = 1.0f / sqrtf(%s[%s] + %s);\n", t[4], channel, eps);
+	sb_indent(f->b, d);
+	sb_printf(f->b, "const float s = inv * %s[%s];\n", t[1], channel);
+	sb_indent(f->b, d);
+	sb_printf(f->b, "const float b = %s[%s] - %s[%s] * s;\n", t[2], channel, t[3], channel);
+	sb_indent(f->b, d);
+	sb_printf(f->b, "const float v = %s[%s] * s;\n", f->x[0], index);
+	sb_indent(f->b, d);
+	sb_printf(f->b, "%s[%s] = v + b;\n", f->y, index);
+	hls_close_loops(f, 1, opened);
+	return 0;
+}

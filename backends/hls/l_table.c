@@ -34,6 +34,7 @@ static const struct hls_op_emitter emitters[IR_OP_COUNT] = {
 	[IR_OP_HardSigmoid] = {hls_emit_unary, false},
 	[IR_OP_Cast] = {hls_emit_cast, false},
 	[IR_OP_Clip] = {hls_emit_clip, false},
+	[IR_OP_BatchNormalization] = {hls_emit_batchnorm, false},
 	/* quantization */
 	[IR_OP_Quantize] = {hls_emit_quantize, false},
 	[IR_OP_Dequantize] = {hls_emit_dequantize, false},

@@ -152,6 +152,12 @@ static void emit_golden(struct hls *h, struct sb *b)
 	sb_printf(b, "\tprintf(\"%s_tb: %%lld golden vectors, %%lld bit-exact, %%d layers %%s\\n\", vectors,\n"
 		     "\t       vectors - failed, %d, traced_all ? \"traced\" : \"not traced (no QONNX_HLS_TRACE)\");\n",
 		  h->p, h->ntraced);
+	for (int i = 0; i < h->nkin; i++)
+		sb_printf(b, "\ttb_npy_free(&gin[%d]);\n", i);
+	for (int i = 0; i < h->nkout; i++)
+		sb_printf(b, "\ttb_npy_free(&gout[%d]);\n", i);
+	sb_printf(b, "\tfor (int l = 0; l < %d; l++)\n\t\ttb_npy_free(&tb_golden_layers[l]);\n",
+		  h->ntraced);
 	sb_puts(b, "\treturn failed ? 1 : 0;\n}\n\n");
 }
 
@@ -159,19 +165,22 @@ static void emit_files(struct hls *h, struct sb *b)
 {
 	struct ir_module *m = h->m;
 	sb_puts(b, "static int tb_run_files(char **argv)\n{\n");
-	sb_printf(b, "\tstruct tb_npy xin[%d];\n\tlong long vectors = -1;\n\tint lead = 0;\n",
+	sb_printf(b, "\tstruct tb_npy xin[%d];\n\tlong long vectors = -1;\n\tint lead = 0, rc = 2;\n",
 		  m->ninputs + 1);
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "\tfloat *res%d = NULL;\n", i);
+	sb_puts(b, "\tmemset(xin, 0, sizeof xin);\n");
 	for (int i = 0; i < m->ninputs; i++)
-		sb_printf(b, "\tif (tb_npy_read(argv[%d], &xin[%d]) < 0)\n\t\treturn 2;\n"
+		sb_printf(b, "\tif (tb_npy_read(argv[%d], &xin[%d]) < 0)\n\t\tgoto done;\n"
 			     "\tif (xin[%d].numel %% %s_X%d_SIZE || (vectors >= 0 && xin[%d].numel / %s_X%d_SIZE != vectors)) {\n"
 			     "\t\tfprintf(stderr, \"%%s: not a whole number of inputs of %%d elements\\n\", argv[%d], %s_X%d_SIZE);\n"
-			     "\t\treturn 2;\n\t}\n"
+			     "\t\tgoto done;\n\t}\n"
 			     "\tvectors = xin[%d].numel / %s_X%d_SIZE;\n"
 			     "\tlead |= xin[%d].rank == tb_x%d_rank + 1;\n",
 			  i, i, i, h->P, i, i, h->P, i, i, h->P, i, i, h->P, i, i, i);
 	for (int i = 0; i < m->noutputs; i++)
-		sb_printf(b, "\tfloat *res%d = malloc(sizeof(float) * (size_t)(vectors * %s_Y%d_SIZE + 1));\n"
-			     "\tif (!res%d)\n\t\treturn 2;\n",
+		sb_printf(b, "\tres%d = malloc(sizeof(float) * (size_t)(vectors * %s_Y%d_SIZE + 1));\n"
+			     "\tif (!res%d)\n\t\tgoto done;\n",
 			  i, h->P, i, i);
 	sb_puts(b, "\tfor (long long s = 0; s < vectors; s++) {\n");
 	for (int i = 0; i < m->ninputs; i++)
@@ -199,7 +208,7 @@ static void emit_files(struct hls *h, struct sb *b)
 		sb_printf(b, "\t\tfor (long long i = 0; i < %s_Y%d_SIZE; i++)\n"
 			     "\t\t\tres%d[s * %s_Y%d_SIZE + i] = tb_y%d[i];\n",
 			  h->P, i, i, h->P, i, i);
-	sb_puts(b, "\t}\n\tint rc = 0;\n");
+	sb_puts(b, "\t}\n\trc = 0;\n");
 	for (int i = 0; i < m->noutputs; i++)
 		sb_printf(b, "\t{\n"
 			     "\t\tlong long dims[%d];\n"
@@ -210,9 +219,11 @@ static void emit_files(struct hls *h, struct sb *b)
 			     "\t\t\tdims[rank++] = tb_y%d_dims[d];\n"
 			     "\t\tif (tb_npy_write_f32(argv[%d], rank, dims, res%d) < 0)\n"
 			     "\t\t\trc = 2;\n"
-			     "\t\tfree(res%d);\n"
 			     "\t}\n",
-			  IR_MAX_RANK + 1, i, i, m->ninputs + i, i, i);
+			  IR_MAX_RANK + 1, i, i, m->ninputs + i, i);
+	sb_puts(b, "done:\n");
+	for (int i = 0; i < m->noutputs; i++)
+		sb_printf(b, "\tfree(res%d);\n", i);
 	for (int i = 0; i < m->ninputs; i++)
 		sb_printf(b, "\ttb_npy_free(&xin[%d]);\n", i);
 	sb_puts(b, "\treturn rc;\n}\n\n");

@@ -115,11 +115,18 @@ class Project:
     """A model's project, generated and its testbench built once."""
     cache = {}
 
-    def __init__(self, model, root, name):
+    def __init__(self, model, root, name, build=True):
         self.model, self.dir = model, os.path.join(root, name)
+        self.exe = os.path.join(self.dir, "build", "model_tb")
+        if not build:
+            return
         self.gen = generate(model, self.dir)
         self.csim = make(self.dir, "csim") if self.gen.returncode == 0 else None
-        self.exe = os.path.join(self.dir, "build", "model_tb")
+
+    @classmethod
+    def at(cls, model, d):
+        """A project already generated (and built) in d."""
+        return Project(model, os.path.dirname(d), os.path.basename(d), build=False)
 
     @classmethod
     def get(cls, model, root, name):

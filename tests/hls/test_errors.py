@@ -14,6 +14,7 @@ directory's life, the testbench's own failure, and the reuse factor.
   layer's file makes `make csim` exit non-zero naming that layer's node.
 - --hls-input adds the model's own samples to the golden vectors; a bad file
   or a --name the generated C cannot use is a usage error.
+- --hls-bitint makes the project's own build the _BitInt kernel with clang-19.
 - --hls-reuse=N: each MatMul gets ceil(K / N) multipliers for its dot
   products of length K (K read from the IR's weight types), and the kernel
   is still bit-exact.
@@ -165,3 +166,24 @@ def test_bad_user_inputs_and_names(compiler, tmp_path):
     line = one_error_line(hlskit.generate(TFC, str(tmp_path / "b"), "--name=int"), 2)
     assert "--name=int" in line, line
     assert sorted(os.listdir(str(tmp_path))) == ["bad.npy"]
+
+
+def test_bitint_project(compiler, workdir):
+    """--hls-bitint: the project's own build (make csim) uses the _BitInt
+    kernel with clang-19, gives qonnxc run's outputs, and `make stdint`
+    still builds the <stdint.h> one."""
+    d = os.path.join(workdir, "bitint_project")
+    p = hlskit.generate(TFC, d, "--hls-bitint")
+    assert p.returncode == 0, p.stderr
+    assert "#define QONNX_HLS_BITINT 1" in open(os.path.join(d, "src", "model.h")).read()
+    m = hlskit.make(d, "csim")
+    assert hlskit.golden_ok(m) is None, m.stdout + m.stderr
+    dry = hlskit.sh(["make", "-B", "-n", "-C", d, "build/model_tb"])
+    assert "clang-19" in dry.stdout and "-std=c2x" in dry.stdout, dry.stdout
+    prj = hlskit.Project.at(TFC, d)
+    out = os.path.join(workdir, "files", "bitint_project")
+    os.makedirs(out, exist_ok=True)
+    problem = hlskit.check_files_equal(prj, TFC, [os.path.join(SHARED, "tfc_2w2a", "inputs.npy")],
+                                       out)
+    assert problem is None, problem
+    assert hlskit.golden_ok(hlskit.make(d, "stdint")) is None
