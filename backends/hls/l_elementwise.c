@@ -390,8 +390,14 @@ int hls_emit_multithreshold(struct hls_fn *f)
 		sb_printf(f->b, "count += v %s %s;\n", ndown ? "<=" : ">=", t);
 	char lb[64], ls[64];
 	const char *cnt = lo < -2147483647 || hi > 2147483647 ? "(long long)count" : "count";
-	const char *expr = hls_str(f->h, "%s + %s * %s", hls_lit_int(bias, lb, sizeof lb),
-				   hls_lit_int(step, ls, sizeof ls), cnt);
+	const char *expr;
+	if (bias == 0 && step == 1)
+		expr = cnt;
+	else if (step == 1)
+		expr = hls_str(f->h, "%s + %s", hls_lit_int(bias, lb, sizeof lb), cnt);
+	else
+		expr = hls_str(f->h, "%s + %s * %s", hls_lit_int(bias, lb, sizeof lb),
+			       hls_lit_int(step, ls, sizeof ls), cnt);
 	sb_indent(f->b, d);
 	sb_printf(f->b, "%s[%s] = %s;\n", f->y, index, hls_store_int(f, y, lo, hi, expr));
 	hls_close_loops(f, 1, opened);

@@ -457,13 +457,18 @@ static void emit_patch(struct hls_fn *f, const struct conv *c, int depth)
 	hls_term(&xi, c->x_c, "c");
 	const char *x = hls_str(f->h, "%s[%s]", f->x[0], xi.s);
 	const char *zero = f->kernel ? "0" : "0.0f";
-	sb_printf(f->b, "patch[c * %lld + %s] = %s%s%s%s;\n", (long long)c->w.taps, ti.s,
+	struct sb pi = {0};
+	hls_term(&pi, c->w.taps, "c");
+	if (strcmp(ti.s, "0"))
+		sb_printf(&pi, " + %s", ti.s);
+	sb_printf(f->b, "patch[%s] = %s%s%s%s;\n", pi.s,
 		  checked ? "inside ? " : "", x, checked ? " : " : "", checked ? zero : "");
 	sb_indent(f->b, in);
 	sb_puts(f->b, "}\n");
 	hls_close_loops(f, depth, opened);
 	sb_free(&xi);
 	sb_free(&ti);
+	sb_free(&pi);
 }
 
 /* The output element's index for output channel (g * cout_g + o). */
@@ -483,10 +488,22 @@ static const char *conv_y_index(struct hls_fn *f, const struct conv *c)
 	return s;
 }
 
+/* The output channel of (group g, o), as C. */
+static const char *channel_expr(struct hls_fn *f, const struct conv *c)
+{
+	struct sb b = {0};
+	if (c->group > 1)
+		hls_term(&b, c->cout_g, "g");
+	hls_term(&b, 1, "o");
+	const char *s = arena_strdup(&f->h->a, b.s);
+	sb_free(&b);
+	return s;
+}
+
 static void emit_dot_int(struct hls_fn *f, const struct conv *c, int depth, const char *wtab,
 			 const struct acc *acc, int u)
 {
-	const char *o = c->group > 1 ? hls_str(f->h, "g * %lld + o", (long long)c->cout_g) : "o";
+	const char *o = channel_expr(f, c);
 	sb_indent(f->b, depth);
 	sb_printf(f->b, "for (int o = 0; o < %lld; o++) {\n", (long long)c->cout_g);
 	if (u >= c->per)
@@ -513,7 +530,7 @@ static void emit_dot_int(struct hls_fn *f, const struct conv *c, int depth, cons
 /* The interpreter's float sum: four double lanes, then bias + pairs. */
 static void emit_dot_float(struct hls_fn *f, const struct conv *c, int depth, const char *wtab)
 {
-	const char *o = c->group > 1 ? hls_str(f->h, "g * %lld + o", (long long)c->cout_g) : "o";
+	const char *o = channel_expr(f, c);
 	int64_t per4 = c->per - c->per % 4;
 	sb_indent(f->b, depth);
 	sb_printf(f->b, "for (int o = 0; o < %lld; o++) {\n", (long long)c->cout_g);
