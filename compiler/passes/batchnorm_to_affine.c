@@ -9,6 +9,10 @@
  * channels-last ops (IR_LAYOUT_NHWC, last axis) and for 2-D inputs.
  *
  * Requires the four per-channel operands to be constants of C elements each.
+ * In a model with quantizers, a float32 BatchNormalization whose A or Bc is
+ * not exact in float32 stays: rounding them would change the real-valued
+ * function between two quantizers, whose thresholds the integer lowering
+ * computes from the BatchNormalization itself (evaluated as in float64).
  * The interpreter's kernel (like ONNX Runtime) computes the scale as
  * scale * (1 / sqrt(var + epsilon)), which can differ from A in the last
  * bit, so results may differ from the original by an ulp of the product.
@@ -39,6 +43,30 @@ static void affine_of(struct ir_module *m, const struct ir_op *op, bool f32, int
 	}
 }
 
+static bool has_quantizers(struct ir_module *m)
+{
+	for (int o = 0; o < m->nops; o++)
+		if (!m->ops[o].dead && (ir_opinfo[m->ops[o].code].flags & OPF_QONNX))
+			return true;
+	return false;
+}
+
+/* A and Bc, computed in double, are float32 numbers on every channel. */
+static bool exact_in_f32(struct ir_module *m, const struct ir_op *op, int64_t channels)
+{
+	double *a = malloc(((size_t)channels + 1) * sizeof *a);
+	double *b = malloc(((size_t)channels + 1) * sizeof *b);
+	if (!a || !b)
+		abort();
+	affine_of(m, op, false, channels, a, b);
+	bool exact = true;
+	for (int64_t c = 0; c < channels && exact; c++)
+		exact = (double)(float)a[c] == a[c] && (double)(float)b[c] == b[c];
+	free(a);
+	free(b);
+	return exact;
+}
+
 static bool applicable(struct ir_module *m, const struct ir_op *op, int *axis)
 {
 	const struct ir_type *x = &m->values[op->operands[0]].type;
@@ -51,7 +79,7 @@ static bool applicable(struct ir_module *m, const struct ir_op *op, int *axis)
 		    ir_type_numel(&m->values[v].type) != x->dims[*axis])
 			return false;
 	}
-	return true;
+	return x->elem != IR_ELEM_F32 || !has_quantizers(m) || exact_in_f32(m, op, x->dims[*axis]);
 }
 
 /* Rewrites BatchNormalization op o: 1 when done, 0 when abandoned, -1 after

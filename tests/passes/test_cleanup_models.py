@@ -93,7 +93,11 @@ def test_shared_model(qonnxc, tmp_path, name):
         pytest.skip("unsupported operators")
     ir = util.emit_ir(path)
     ops = util.op_counts(ir)
-    for gone in ("Gemm", "BatchNormalization", "Identity", "Dropout", "Shape"):
+    quantized = is_quantized(path)
+    # In a quantized model a BatchNormalization whose affine constants are not
+    # float32 numbers stays, for the integer lowering to evaluate exactly.
+    gone_ops = ("Gemm", "Identity", "Dropout", "Shape") + (() if quantized else ("BatchNormalization",))
+    for gone in gone_ops:
         assert gone not in ops, "%s left after cleanup:\n%s" % (gone, ir)
     inputs = os.path.join(MODELS_DIR, name, "inputs.npy")
     if not os.path.exists(inputs):
@@ -103,7 +107,6 @@ def test_shared_model(qonnxc, tmp_path, name):
     per_sample = int(np.prod(x.shape[1:]))
     x = x[:max(1, MAX_INPUT_ELEMENTS // per_sample)]
     before, after = util.before_after(path, [x], tmp_path)
-    quantized = is_quantized(path)
     differing, problem = compare(before, after, exact=quantized)
     util.REPORT.append("%-24s %s, %d samples: %d of %d output elements differ after cleanup" % (
         name, "quantized" if quantized else "float", x.shape[0], differing,
@@ -117,7 +120,8 @@ def test_tfc_flatten_chain_folded(qonnxc):
         pytest.skip("%s not found" % path)
     ir = util.emit_ir(path)
     ops = util.op_counts(ir)
-    for gone in ("Shape", "Gather", "Unsqueeze", "Concat", "BatchNormalization", "Sub"):
+    # (its final BatchNormalization stays: inexact in float32, see above)
+    for gone in ("Shape", "Gather", "Unsqueeze", "Concat", "Sub"):
         assert gone not in ops, ir
     reshape = re.search(r"^%\S+ = Reshape\(%\S+, %(\S+)\) : f32\[1,784\]", ir, re.M)
     assert reshape, ir
