@@ -147,14 +147,5 @@ static int lower_one(struct ir_module *m, int o)
 
 int lower_conv(struct ir_module *m)
 {
-	int changes = 0, nops = m->nops;
-	for (int o = 0; o < nops; o++) {
-		if (m->ops[o].dead || m->ops[o].code != IR_OP_Conv)
-			continue;
-		int r = lower_one(m, o);
-		if (r < 0)
-			return -1;
-		changes += r;
-	}
-	return changes;
+	return li_each_op(m, IR_OP_Conv, IR_OP_Conv, lower_one);
 }

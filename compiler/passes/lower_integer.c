@@ -56,6 +56,22 @@ int li_add_op(struct ir_module *m, enum ir_opcode code, const char *base, const 
 	return ir_add_op(m, code, name, noperands, operands, 1, &name);
 }
 
+int li_each_op(struct ir_module *m, enum ir_opcode a, enum ir_opcode b,
+	       int (*lower_one)(struct ir_module *m, int o))
+{
+	int changes = 0, nops = m->nops;
+	for (int o = 0; o < nops; o++) {
+		enum ir_opcode c = m->ops[o].code;
+		if (m->ops[o].dead || (c != a && c != b))
+			continue;
+		int r = lower_one(m, o);
+		if (r < 0)
+			return -1;
+		changes += r;
+	}
+	return changes;
+}
+
 int li_infer(struct ir_module *m, int o)
 {
 	bool had_error = m->error[0] != 0;

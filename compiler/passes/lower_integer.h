@@ -15,6 +15,11 @@
 int li_add_op(struct ir_module *m, enum ir_opcode code, const char *base, const char *suffix,
 	      int noperands, const int *operands);
 int li_infer(struct ir_module *m, int o);
+/* Calls lower_one(m, o) on every live op, among those existing now, whose
+ * code is a or b (pass one code twice for one): the number of changes it
+ * reports (1 or 0 each), or -1 as soon as it fails. */
+int li_each_op(struct ir_module *m, enum ir_opcode a, enum ir_opcode b,
+	       int (*lower_one)(struct ir_module *m, int o));
 /* Dequantize(q) with result of elem (f32/f64); its op index or -1. */
 int li_dequantize(struct ir_module *m, int q, enum ir_elem elem, const char *base);
 /* Makes result 0 of new op n stand for v (v's type must equal it), killing

@@ -130,15 +130,5 @@ static int lower_one(struct ir_module *m, int o)
 
 int lower_pool(struct ir_module *m)
 {
-	int changes = 0, nops = m->nops;
-	for (int o = 0; o < nops; o++) {
-		enum ir_opcode c = m->ops[o].code;
-		if (m->ops[o].dead || (c != IR_OP_AveragePool && c != IR_OP_GlobalAveragePool))
-			continue;
-		int r = lower_one(m, o);
-		if (r < 0)
-			return -1;
-		changes += r;
-	}
-	return changes;
+	return li_each_op(m, IR_OP_AveragePool, IR_OP_GlobalAveragePool, lower_one);
 }

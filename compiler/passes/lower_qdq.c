@@ -77,17 +77,7 @@ static int lower_one(struct ir_module *m, int o)
 
 int lower_qdq(struct ir_module *m)
 {
-	int changes = 0, nops = m->nops;
-	for (int o = 0; o < nops; o++) {
-		enum ir_opcode c = m->ops[o].code;
-		if (m->ops[o].dead || (c != IR_OP_IntQuant && c != IR_OP_BipolarQuant))
-			continue;
-		int r = lower_one(m, o);
-		if (r < 0)
-			return -1;
-		changes += r;
-	}
-	return changes;
+	return li_each_op(m, IR_OP_IntQuant, IR_OP_BipolarQuant, lower_one);
 }
 
 /* An op on integer constants (a Transpose of quantized weights, ...) is
