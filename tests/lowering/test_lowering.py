@@ -139,9 +139,9 @@ class Ir:
 
     def reach(self, start, forward):
         """Ops reachable from op `start` (excluded) following uses or definitions."""
-        seen, todo = set(), [start]
-        while todo:
-            i = todo.pop()
+        seen, pending = set(), [start]
+        while pending:
+            i = pending.pop()
             nxt = []
             if forward:
                 for r in self.ops[i]["results"]:
@@ -151,7 +151,7 @@ class Ir:
             for j in nxt:
                 if j not in seen:
                     seen.add(j)
-                    todo.append(j)
+                    pending.append(j)
         return seen
 
     def float_inside(self):
