@@ -25,25 +25,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "models"))
 
-from onnx import helper, mapping  # noqa: E402
+
+import casekit  # noqa: E402
+from casekit import case  # noqa: E402
 
 from modelkit import const, i64, node, rng  # noqa: E402
-
-
-def vinfo(name, dtype, shape):
-    return helper.make_tensor_value_info(name, mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype(dtype)],
-                                         shape)
-
-
-def case(name, nodes, inputs, outputs, inits=(), opset=13):
-    """(name, model, input arrays): inputs are (name, array) graph inputs,
-    outputs (name, dtype, shape)."""
-    graph = helper.make_graph(list(nodes), name, [vinfo(n, a.dtype, a.shape) for n, a in inputs],
-                              [vinfo(*o) for o in outputs], initializer=list(inits))
-    m = helper.make_model(graph, producer_name="qonnxc-tests",
-                          opset_imports=[helper.make_opsetid("", opset)])
-    m.ir_version = 8
-    return name, m, [a for _, a in inputs]
 
 
 def data(name, shape, dtype, lo=None, hi=None, full_range=False):
@@ -269,16 +255,7 @@ def cases():
 
 
 def write_all(outdir):
-    names = []
-    for name, m, inputs in cases():
-        d = os.path.join(outdir, name)
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "model.onnx"), "wb") as f:
-            f.write(m.SerializeToString())
-        for k, a in enumerate(inputs):
-            np.save(os.path.join(d, "input_%d.npy" % k), a)
-        names.append(name)
-    return names
+    return casekit.write_all(cases(), outdir)
 
 
 if __name__ == "__main__":

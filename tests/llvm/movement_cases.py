@@ -23,25 +23,12 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "models"))
 
-from onnx import helper, mapping  # noqa: E402
+from onnx import helper  # noqa: E402
+
+import casekit  # noqa: E402
+from casekit import case, vinfo  # noqa: E402,F401
 
 from modelkit import const, i64, f32, node, rng  # noqa: E402
-
-
-def vinfo(name, dtype, shape):
-    return helper.make_tensor_value_info(name, mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype(dtype)],
-                                         shape)
-
-
-def case(name, nodes, inputs, outputs, inits=(), opset=13):
-    """(name, model, input arrays): inputs are (name, array) graph inputs,
-    outputs (name, dtype, shape)."""
-    graph = helper.make_graph(list(nodes), name, [vinfo(n, a.dtype, a.shape) for n, a in inputs],
-                              [vinfo(*o) for o in outputs], initializer=list(inits))
-    m = helper.make_model(graph, producer_name="qonnxc-tests",
-                          opset_imports=[helper.make_opsetid("", opset)])
-    m.ir_version = 8
-    return name, m, [a for _, a in inputs]
 
 
 def data(name, shape, dtype, full_range=False):
@@ -283,14 +270,7 @@ def cases():
 
 
 def write_all(outdir):
-    import onnx
-    for name, m, inputs in cases():
-        d = os.path.join(outdir, name)
-        os.makedirs(d, exist_ok=True)
-        onnx.save(m, os.path.join(d, "model.onnx"))
-        for k, a in enumerate(inputs):
-            np.save(os.path.join(d, "input_%d.npy" % k), a)
-    return [c[0] for c in cases()]
+    return casekit.write_all(cases(), outdir)
 
 
 if __name__ == "__main__":

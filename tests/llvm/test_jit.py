@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 import llvmkit
-import runner
 
 SHARED = "/work/shared/models"
 DEFAULT_PASSES = "cleanup,channels-last,lower-integer"

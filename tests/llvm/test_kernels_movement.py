@@ -19,6 +19,7 @@ import onnx
 import pytest
 from onnx import helper
 
+import casekit
 import llvmkit
 import movement_cases
 import runner
@@ -34,42 +35,10 @@ def models(compiler):
     return out
 
 
-def run_compiled(model, inputs, nout, passes, harness, tmp_path):
-    """Compiles, links and runs model; its outputs as arrays."""
-    obj = str(tmp_path / "m.o")
-    p = llvmkit.compile_model(model, obj, "m", passes)
-    reason = llvmkit.unsupported(p)
-    if reason:  # an op of another family without its kernel yet
-        llvmkit.count("movement", "unsupported")
-        pytest.xfail(reason)
-    assert p.returncode == 0, "qonnxc failed: " + p.stderr
-    exe = str(tmp_path / "run")
-    p = harness.link(obj, str(tmp_path / "m.h"), "m", exe)
-    assert p.returncode == 0, "linking failed: " + p.stderr[-2000:]
-    outs = [str(tmp_path / ("out_%d.npy" % k)) for k in range(nout)]
-    p = llvmkit.run_harness(exe, "check", inputs, outs)
-    assert p.returncode == 0, "harness exited %d: %s" % (p.returncode, p.stderr)
-    return [np.load(o) for o in outs]
-
-
 @pytest.mark.parametrize("pipeline", sorted(PIPELINES))
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_movement(case, pipeline, models, harness, tmp_path):
-    name, m, arrays = case
-    passes = PIPELINES[pipeline]
-    d = os.path.join(models, name)
-    model = os.path.join(d, "model.onnx")
-    inputs = [os.path.join(d, "input_%d.npy" % k) for k in range(len(arrays))]
-    nout = len(m.graph.output)
-    got = run_compiled(model, inputs, nout, passes, harness, tmp_path)
-    refs = [str(tmp_path / ("ref_%d.npy" % k)) for k in range(nout)]
-    p = llvmkit.interp(model, inputs, refs, passes)
-    assert p.returncode == 0, "interpreter failed: " + p.stderr
-    problems = [llvmkit.check_against_interp(g, np.load(r), "exact", label="output %d" % k)
-                for k, (g, r) in enumerate(zip(got, refs))]
-    problems = [q for q in problems if q]
-    llvmkit.count("movement", "failed" if problems else "passed")
-    assert not problems, "\n".join(problems)
+    casekit.check_case(case, models, PIPELINES[pipeline], harness, tmp_path, "exact", "movement", allow_unsupported=True)
 
 
 def runtime_operand_model(op, data_shape, operand, operand_value, attrs=None):
