@@ -1,4 +1,4 @@
-"""test_shared_models.py: every quantized shared model (../shared/models whose
+"""test_hls_shared_models.py: every quantized shared model (../shared/models whose
 IR after the default pipeline has a Quantize, hence an integer kernel) as an
 HLS project:
 

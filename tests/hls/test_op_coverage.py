@@ -10,7 +10,7 @@ bit, the kernel compiles freestanding with nothing undefined, and the
 testbench on the case's inputs gives the outputs of `qonnxc run`: exactly,
 or where the float tail calls exp or tanh within 16 float32 ulps (the C
 library's functions against the JIT's inline ones, as in
-test_shared_models.py).
+test_hls_shared_models.py).
 """
 import os
 
