@@ -1,6 +1,8 @@
 /* quant.c: quantization records of integer types (see quant.h). */
 #include "quant.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -150,4 +152,50 @@ int ir_quant_from_params(struct ir_module *m, const struct ir_type *x, int scale
 	}
 	*out = same ? ir_quant_new(&m->arena, -1, 1, s, z) : ir_quant_new(&m->arena, axis, n, s, z);
 	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum ir_rounding mode;
+} rounding_names[] = {
+	{"ROUND", IR_ROUND_HALF_EVEN}, {"HALF_EVEN", IR_ROUND_HALF_EVEN}, {"CEIL", IR_ROUND_CEIL},
+	{"FLOOR", IR_ROUND_FLOOR},     {"UP", IR_ROUND_UP},               {"DOWN", IR_ROUND_DOWN},
+	{"HALF_UP", IR_ROUND_HALF_UP}, {"HALF_DOWN", IR_ROUND_HALF_DOWN},
+};
+
+static bool same_upper(const char *s, const char *upper)
+{
+	for (; *s && *upper; s++, upper++) {
+		char c = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+		if (c != *upper)
+			return false;
+	}
+	return *s == *upper;
+}
+
+int ir_rounding_mode(struct ir_module *m, const struct ir_op *op, const char *def,
+		     enum ir_rounding *mode)
+{
+	const char *s = ir_attr_string(op, "rounding_mode", def);
+	for (size_t i = 0; i < sizeof rounding_names / sizeof rounding_names[0]; i++)
+		if (same_upper(s, rounding_names[i].name)) {
+			*mode = rounding_names[i].mode;
+			return 0;
+		}
+	return ir_op_error(m, op, "unknown rounding_mode '%s'", s);
+}
+
+double ir_round(double q, enum ir_rounding mode)
+{
+	bool tie = fabs(q - trunc(q)) == 0.5;
+	switch (mode) {
+	case IR_ROUND_HALF_EVEN: return tie ? 2 * round(q / 2) : round(q);
+	case IR_ROUND_CEIL: return ceil(q);
+	case IR_ROUND_FLOOR: return floor(q);
+	case IR_ROUND_UP: return q < 0 ? floor(q) : ceil(q);
+	case IR_ROUND_DOWN: return trunc(q);
+	case IR_ROUND_HALF_UP: return round(q); /* ties away from zero */
+	case IR_ROUND_HALF_DOWN: return tie ? trunc(q) : round(q);
+	}
+	return q;
 }

@@ -51,4 +51,16 @@ int ir_signed_bits_for(int64_t lo, int64_t hi);
 int ir_quant_from_params(struct ir_module *m, const struct ir_type *x, int scale, int zero,
 			 const struct ir_quant **out);
 
+/* QONNX rounding modes; ROUND is numpy.round, i.e. half to even. */
+enum ir_rounding {
+	IR_ROUND_HALF_EVEN, IR_ROUND_CEIL, IR_ROUND_FLOOR, IR_ROUND_UP, IR_ROUND_DOWN,
+	IR_ROUND_HALF_UP, IR_ROUND_HALF_DOWN,
+};
+/* op's rounding_mode attribute (def when absent), a QONNX name in any
+ * case: 0 and *mode, or -1 after an error naming the op. */
+int ir_rounding_mode(struct ir_module *m, const struct ir_op *op, const char *def,
+		     enum ir_rounding *mode);
+/* q rounded to an integer (as a double) by mode. */
+double ir_round(double q, enum ir_rounding mode);
+
 #endif

@@ -18,37 +18,6 @@
 
 /* ---- shared with k_quant_qdq.c -------------------------------------------- */
 
-static const struct {
-	const char *name;
-	enum q_rounding mode;
-} rounding_names[] = {
-	{"ROUND", Q_HALF_EVEN}, {"HALF_EVEN", Q_HALF_EVEN}, {"CEIL", Q_CEIL},
-	{"FLOOR", Q_FLOOR},     {"UP", Q_UP},               {"DOWN", Q_DOWN},
-	{"HALF_UP", Q_HALF_UP}, {"HALF_DOWN", Q_HALF_DOWN},
-};
-
-static bool same_upper(const char *s, const char *upper)
-{
-	for (; *s && *upper; s++, upper++) {
-		char c = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
-		if (c != *upper)
-			return false;
-	}
-	return *s == *upper;
-}
-
-int q_rounding_mode(struct ir_module *m, const struct ir_op *op, const char *def,
-		    enum q_rounding *mode)
-{
-	const char *s = ir_attr_string(op, "rounding_mode", def);
-	for (size_t i = 0; i < sizeof rounding_names / sizeof rounding_names[0]; i++)
-		if (same_upper(s, rounding_names[i].name)) {
-			*mode = rounding_names[i].mode;
-			return 0;
-		}
-	return ir_op_error(m, op, "unknown rounding_mode '%s'", s);
-}
-
 LLVMValueRef q_d(struct cg *g, double v)
 {
 	return cg_const_real(g->t_f64, v);
@@ -62,20 +31,20 @@ LLVMValueRef q_fl(struct cg *g, LLVMValueRef v, bool f32)
 }
 
 /* The QONNX rounding modes (QONNX.md) on x's own type. */
-static LLVMValueRef round_by(struct cg *g, LLVMValueRef q, enum q_rounding mode)
+static LLVMValueRef round_by(struct cg *g, LLVMValueRef q, enum ir_rounding mode)
 {
 	LLVMTypeRef ty = LLVMTypeOf(q);
 	switch (mode) {
-	case Q_HALF_EVEN: return cg_round_even(g, q);
-	case Q_CEIL: return cg_ceil(g, q);
-	case Q_FLOOR: return cg_floor(g, q);
-	case Q_UP: /* away from zero */
+	case IR_ROUND_HALF_EVEN: return cg_round_even(g, q);
+	case IR_ROUND_CEIL: return cg_ceil(g, q);
+	case IR_ROUND_FLOOR: return cg_floor(g, q);
+	case IR_ROUND_UP: /* away from zero */
 		return LLVMBuildSelect(g->b,
 				       LLVMBuildFCmp(g->b, LLVMRealOLT, q, cg_const_real(ty, 0), ""),
 				       cg_floor(g, q), cg_ceil(g, q), "");
-	case Q_DOWN: return cg_trunc(g, q);
-	case Q_HALF_UP: return cg_round_away(g, q);
-	case Q_HALF_DOWN: {
+	case IR_ROUND_DOWN: return cg_trunc(g, q);
+	case IR_ROUND_HALF_UP: return cg_round_away(g, q);
+	case IR_ROUND_HALF_DOWN: {
 		LLVMValueRef t = cg_trunc(g, q);
 		LLVMValueRef frac = cg_fabs(g, LLVMBuildFSub(g->b, q, t, ""));
 		LLVMValueRef tie = LLVMBuildFCmp(g->b, LLVMRealOEQ, frac, cg_const_real(ty, 0.5), "");
@@ -85,7 +54,7 @@ static LLVMValueRef round_by(struct cg *g, LLVMValueRef q, enum q_rounding mode)
 	return q;
 }
 
-LLVMValueRef q_round(struct cg *g, LLVMValueRef q, enum q_rounding mode, bool f32)
+LLVMValueRef q_round(struct cg *g, LLVMValueRef q, enum ir_rounding mode, bool f32)
 {
 	if (!f32)
 		return round_by(g, q, mode);
@@ -133,7 +102,7 @@ static int check_known_bits(struct cg *g, const struct ir_op *op, int k)
 /* ---- run-time pieces ---------------------------------------------------------- */
 
 struct quant_attrs {
-	enum q_rounding mode;
+	enum ir_rounding mode;
 	bool is_signed, narrow, f32;
 };
 
@@ -257,7 +226,7 @@ static LLVMValueRef trunc1_element(struct ew *e, LLVMValueRef const *x)
 	k = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, k, cg_i64(g, limit), ""),
 			    cg_i64(g, limit), k, "");
 	LLVMValueRef t = pow2(g, k);
-	LLVMValueRef q = q_round(g, scaled(g, as_double(e, x, 0), s, z, a->f32), Q_HALF_EVEN, a->f32);
+	LLVMValueRef q = q_round(g, scaled(g, as_double(e, x, 0), s, z, a->f32), IR_ROUND_HALF_EVEN, a->f32);
 	q = q_round(g, q_fl(g, LLVMBuildFDiv(g->b, q, t, ""), a->f32), a->mode, a->f32);
 	return to_result(e, unscaled(g, q, z, s, a->f32));
 }
@@ -304,7 +273,7 @@ static LLVMValueRef trunc2_element(struct ew *e, LLVMValueRef const *x)
 		LLVMBuildFCmp(g->b, LLVMRealOLT, ratio, q_d(g, INFINITY), ""), "");
 	ratio = LLVMBuildSelect(g->b, good, ratio, q_d(g, 1), "");
 	LLVMValueRef t = nearest_pow2(g, ratio, a->f32 ? 126 : 1022);
-	LLVMValueRef q = q_round(g, scaled(g, as_double(e, x, 0), s, z, a->f32), Q_HALF_EVEN, a->f32);
+	LLVMValueRef q = q_round(g, scaled(g, as_double(e, x, 0), s, z, a->f32), IR_ROUND_HALF_EVEN, a->f32);
 	q = clamp(g, q_fl(g, LLVMBuildFDiv(g->b, q, t, ""), a->f32), lo, hi);
 	q = q_round(g, q, a->mode, a->f32);
 	LLVMValueRef zt = q_fl(g, LLVMBuildFDiv(g->b, z, t, ""), a->f32);
@@ -342,13 +311,13 @@ static int quant_kernel(struct cg *g, const struct ir_op *op)
 	e.data = a;
 	switch (op->code) {
 	case IR_OP_IntQuant:
-		if (q_rounding_mode(g->m, op, "ROUND", &a->mode) < 0 || check_known_bits(g, op, 3) < 0)
+		if (ir_rounding_mode(g->m, op, "ROUND", &a->mode) < 0 || check_known_bits(g, op, 3) < 0)
 			return -1;
 		return ew_emit(&e, intquant_element);
 	case IR_OP_BipolarQuant:
 		return ew_emit(&e, bipolar_element);
 	case IR_OP_Trunc:
-		if (q_rounding_mode(g->m, op, "FLOOR", &a->mode) < 0)
+		if (ir_rounding_mode(g->m, op, "FLOOR", &a->mode) < 0)
 			return -1;
 		if (op->noperands == 6) {
 			if (check_known_bits(g, op, 5) < 0 || check_trunc_ratio(g, op, a->f32) < 0)

@@ -1,5 +1,6 @@
 /* k_quant.h: what the quantizer kernel files (k_quant.c, k_quant_qdq.c)
- * share: QONNX rounding modes and the float32 stepping of the interpreter.
+ * share: rounding (modes from ir/quant.h) and the float32 stepping of the
+ * interpreter.
  *
  * The interpreter (ir/interp/quant.c, qdq.c) evaluates every step of a
  * quantizer in double and rounds it to float when the tensor is f32; the
@@ -11,19 +12,12 @@
 #ifndef QONNXC_BACKENDS_LLVM_K_QUANT_H
 #define QONNXC_BACKENDS_LLVM_K_QUANT_H
 
+#include "ir/quant.h"
 #include "kernels.h"
 
-enum q_rounding {
-	Q_HALF_EVEN, Q_CEIL, Q_FLOOR, Q_UP, Q_DOWN, Q_HALF_UP, Q_HALF_DOWN,
-};
-
-/* The op's rounding_mode attribute (def when absent), case-insensitive;
- * -1 after an error for an unknown name. */
-int q_rounding_mode(struct ir_module *m, const struct ir_op *op, const char *def,
-		    enum q_rounding *mode);
 /* q (a double holding a value of the tensor's type: a float when f32)
  * rounded to an integer by mode, as a double; computed in float when f32. */
-LLVMValueRef q_round(struct cg *g, LLVMValueRef q, enum q_rounding mode, bool f32);
+LLVMValueRef q_round(struct cg *g, LLVMValueRef q, enum ir_rounding mode, bool f32);
 /* v rounded to float and widened back when f32; else v. */
 LLVMValueRef q_fl(struct cg *g, LLVMValueRef v, bool f32);
 /* A double constant. */

@@ -101,13 +101,13 @@ static int quantize_kernel(struct cg *g, const struct ir_op *op)
 	int bits = (int)ir_attr_int(op, "bits", 0);
 	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
 	bool narrow = ir_attr_int(op, "narrow", 0) != 0;
-	enum q_rounding mode;
+	enum ir_rounding mode;
 	struct qparams p;
 	if (!qt || yt->elem != IR_ELEM_INT || bits < 1 || bits > 63)
 		return ir_op_error(g->m, op, "result is not a quantized integer type");
 	if (xt->elem != IR_ELEM_F32 && xt->elem != IR_ELEM_F64)
 		return ir_op_error(g->m, op, "input must be a float tensor");
-	if (q_rounding_mode(g->m, op, "ROUND", &mode) < 0 || qparams_init(g, op, qt, yt, &p) < 0)
+	if (ir_rounding_mode(g->m, op, "ROUND", &mode) < 0 || qparams_init(g, op, qt, yt, &p) < 0)
 		return -1;
 	if (!cg_base(g, xv) || !cg_base(g, yv))
 		return -1;

@@ -36,6 +36,7 @@ struct chain {
 	double *per[MAX_CHAIN]; /* each op's constant per channel */
 	double *shift[MAX_CHAIN]; /* BatchNormalization: its additive term */
 	bool nan;           /* the chain gave NaN somewhere: not lowered */
+	enum ir_rounding rounding; /* the Quantize's */
 };
 
 /* A float operand known at compile time (a constant, or a Dequantize of
@@ -145,6 +146,12 @@ static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 	memset(ch, 0, sizeof *ch);
 	ch->quantize = qop;
 	ch->axis = -1;
+	bool had_error = m->error[0] != 0;
+	if (ir_rounding_mode(m, &m->ops[qop], "ROUND", &ch->rounding) < 0) {
+		if (!had_error) /* not lowered, not an error */
+			m->error[0] = 0;
+		return false;
+	}
 	int v = m->ops[qop].operands[0];
 	const struct ir_type *xt = &m->values[v].type;
 	for (;;) {
@@ -231,35 +238,6 @@ static bool read_constants(struct ir_module *m, struct chain *ch)
 	return true;
 }
 
-static double half_even(double q)
-{
-	double r = round(q);
-	if (fabs(q - trunc(q)) == 0.5)
-		r = 2 * round(q / 2);
-	return r;
-}
-
-static bool round_by(const char *mode, double q, double *r)
-{
-	if (!strcmp(mode, "ROUND") || !strcmp(mode, "HALF_EVEN"))
-		*r = half_even(q);
-	else if (!strcmp(mode, "FLOOR"))
-		*r = floor(q);
-	else if (!strcmp(mode, "CEIL"))
-		*r = ceil(q);
-	else if (!strcmp(mode, "UP"))
-		*r = q < 0 ? floor(q) : ceil(q);
-	else if (!strcmp(mode, "DOWN"))
-		*r = trunc(q);
-	else if (!strcmp(mode, "HALF_UP"))
-		*r = round(q);
-	else if (!strcmp(mode, "HALF_DOWN"))
-		*r = fabs(q - trunc(q)) == 0.5 ? trunc(q) : round(q);
-	else
-		return false;
-	return true;
-}
-
 /* The Quantize level of accumulator value a on channel c, in double. */
 static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 {
@@ -291,7 +269,7 @@ static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 	}
 	int bits = (int)ir_attr_int(qz, "bits", 0);
 	bool is_signed = ir_attr_int(qz, "signed", 1) != 0;
-	double q = y / ir_quant_scale(oq, c) + (double)ir_quant_zero(oq, c), r = 0;
+	double q = y / ir_quant_scale(oq, c) + (double)ir_quant_zero(oq, c);
 	if (is_signed && bits == 1)
 		return q >= 0 ? 1 : -1;
 	int64_t lo, hi;
@@ -301,8 +279,7 @@ static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 		return 0;
 	}
 	q = q > (double)hi ? (double)hi : q < (double)lo ? (double)lo : q;
-	round_by(ir_attr_string(qz, "rounding_mode", "ROUND"), q, &r);
-	return r;
+	return ir_round(q, ch->rounding);
 }
 
 /* Thresholds of channel c into row[0..k_count-1]; *down when decreasing. */

@@ -34,39 +34,6 @@ static double fl(double v, bool f32)
 	return f32 ? (double)(float)v : v;
 }
 
-static double half_even(double q)
-{
-	double r = round(q);
-	if (fabs(q - trunc(q)) == 0.5)
-		r = 2 * round(q / 2);
-	return r;
-}
-
-/* QONNX rounding modes (QONNX.md); -1 for an unknown name. */
-static int round_mode(const char *s, double q, double *r)
-{
-	char up[16] = {0};
-	for (size_t i = 0; s[i] && i < sizeof up - 1; i++)
-		up[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i]);
-	if (!strcmp(up, "ROUND") || !strcmp(up, "HALF_EVEN"))
-		*r = half_even(q);
-	else if (!strcmp(up, "CEIL"))
-		*r = ceil(q);
-	else if (!strcmp(up, "FLOOR"))
-		*r = floor(q);
-	else if (!strcmp(up, "UP"))
-		*r = q < 0 ? floor(q) : ceil(q);
-	else if (!strcmp(up, "DOWN"))
-		*r = trunc(q);
-	else if (!strcmp(up, "HALF_UP"))
-		*r = round(q);
-	else if (!strcmp(up, "HALF_DOWN"))
-		*r = fabs(q - trunc(q)) == 0.5 ? trunc(q) : round(q);
-	else
-		return -1;
-	return 0;
-}
-
 /* Quantize (x, scale, zeropt): q = round(clamp(x / scale + zeropt, lo, hi)) */
 int interp_Quantize(struct ir_module *m, const struct ir_op *op, const struct ir_tensor *const *in,
 		    struct ir_tensor *const *out, struct arena *scratch)
@@ -76,16 +43,18 @@ int interp_Quantize(struct ir_module *m, const struct ir_op *op, const struct ir
 	int bits = (int)ir_attr_int(op, "bits", 0);
 	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
 	bool narrow = ir_attr_int(op, "narrow", 0) != 0;
-	const char *mode = ir_attr_string(op, "rounding_mode", "ROUND");
+	enum ir_rounding mode;
 	if (!qt || bits < 1 || bits > 63)
 		return ir_op_error(m, op, "result is not a quantized integer type");
+	if (ir_rounding_mode(m, op, "ROUND", &mode) < 0)
+		return -1;
 	int64_t lo, hi, n = ir_tensor_numel(out[0]);
 	ir_quant_grid(bits, is_signed, narrow, &lo, &hi);
 	int64_t *y = ir_tensor_i64(out[0]);
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = channel_of(&out[0]->type, qt->axis, i);
 		double s = ir_quant_scale(qt, c), z = (double)ir_quant_zero(qt, c);
-		double q = ir_load_f64(in[0], i) / s + z, r;
+		double q = ir_load_f64(in[0], i) / s + z;
 		if (is_signed && bits == 1) {
 			y[i] = q >= 0 ? 1 : -1;
 			continue;
@@ -96,9 +65,7 @@ int interp_Quantize(struct ir_module *m, const struct ir_op *op, const struct ir
 			q = (double)lo;
 		if (isnan(q))
 			return ir_op_error(m, op, "NaN cannot be quantized");
-		if (round_mode(mode, q, &r) < 0)
-			return ir_op_error(m, op, "unknown rounding_mode '%s'", mode);
-		y[i] = (int64_t)r;
+		y[i] = (int64_t)ir_round(q, mode);
 	}
 	return 0;
 }

@@ -8,70 +8,12 @@
  * bounds computed in double from the bit width. scale, zeropt and the bit
  * widths are broadcast element-wise against x (per-channel quantization).
  */
+#include "ir/quant.h"
 #include "kernels.h"
 #include "tensor_util.h"
 
 #include <math.h>
 #include <string.h>
-
-enum rounding {
-	ROUND_HALF_EVEN, ROUND_CEIL, ROUND_FLOOR, ROUND_UP, ROUND_DOWN, ROUND_HALF_UP,
-	ROUND_HALF_DOWN,
-};
-
-/* QONNX rounding_mode names; ROUND is numpy.round, i.e. half to even. */
-static const struct {
-	const char *name;
-	enum rounding mode;
-} rounding_names[] = {
-	{"ROUND", ROUND_HALF_EVEN}, {"HALF_EVEN", ROUND_HALF_EVEN}, {"CEIL", ROUND_CEIL},
-	{"FLOOR", ROUND_FLOOR},     {"UP", ROUND_UP},               {"DOWN", ROUND_DOWN},
-	{"HALF_UP", ROUND_HALF_UP}, {"HALF_DOWN", ROUND_HALF_DOWN},
-};
-
-static bool same_upper(const char *s, const char *upper)
-{
-	for (; *s && *upper; s++, upper++) {
-		char c = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
-		if (c != *upper)
-			return false;
-	}
-	return *s == *upper;
-}
-
-static int rounding_mode(struct ir_module *m, const struct ir_op *op, const char *def,
-			 enum rounding *mode)
-{
-	const char *s = ir_attr_string(op, "rounding_mode", def);
-	for (size_t i = 0; i < sizeof rounding_names / sizeof rounding_names[0]; i++)
-		if (same_upper(s, rounding_names[i].name)) {
-			*mode = rounding_names[i].mode;
-			return 0;
-		}
-	return ir_op_error(m, op, "unknown rounding_mode '%s'", s);
-}
-
-static double round_half_even(double q)
-{
-	double r = round(q); /* ties away from zero */
-	if (fabs(q - trunc(q)) == 0.5)
-		r = 2 * round(q / 2);
-	return r;
-}
-
-static double round_by(double q, enum rounding mode)
-{
-	switch (mode) {
-	case ROUND_HALF_EVEN: return round_half_even(q);
-	case ROUND_CEIL: return ceil(q);
-	case ROUND_FLOOR: return floor(q);
-	case ROUND_UP: return q < 0 ? floor(q) : ceil(q);
-	case ROUND_DOWN: return trunc(q);
-	case ROUND_HALF_UP: return round(q);
-	case ROUND_HALF_DOWN: return fabs(q - trunc(q)) == 0.5 ? trunc(q) : round(q);
-	}
-	return q;
-}
 
 /* v rounded to float when the tensor is f32: one float operation's result. */
 static double fl(double v, bool f32)
@@ -136,10 +78,10 @@ int interp_IntQuant(struct ir_module *m, const struct ir_op *op,
 		    struct arena *scratch)
 {
 	(void)scratch;
-	enum rounding mode;
+	enum ir_rounding mode;
 	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
 	bool narrow = ir_attr_int(op, "narrow", 0) != 0;
-	if (check_float_result(m, op, out[0]) < 0 || rounding_mode(m, op, "ROUND", &mode) < 0)
+	if (check_float_result(m, op, out[0]) < 0 || ir_rounding_mode(m, op, "ROUND", &mode) < 0)
 		return -1;
 	bool f32 = out[0]->type.elem == IR_ELEM_F32;
 	const struct ir_type *types[4] = {&in[0]->type, &in[1]->type, &in[2]->type, &in[3]->type};
@@ -156,7 +98,7 @@ int interp_IntQuant(struct ir_module *m, const struct ir_op *op,
 		if (is_signed && bits == 1)
 			q = q >= 0 ? 1 : -1;
 		else
-			q = round_by(clamp(q, lo, hi), mode);
+			q = ir_round(clamp(q, lo, hi), mode);
 		store(out[0], i, fl(fl(q - z, f32) * s, f32));
 	}
 	return 0;
@@ -198,7 +140,7 @@ static int power_of_two(struct ir_module *m, const struct ir_op *op, double k, b
  *   q = round_half_even(x / scale + zeropt); q = round(q / 2^(in_bw - out_bw));
  *   y = (q - zeropt) * scale */
 static int trunc_v1(struct ir_module *m, const struct ir_op *op,
-		    const struct ir_tensor *const *in, struct ir_tensor *out, enum rounding mode)
+		    const struct ir_tensor *const *in, struct ir_tensor *out, enum ir_rounding mode)
 {
 	bool f32 = out->type.elem == IR_ELEM_F32;
 	const struct ir_type *types[5];
@@ -216,8 +158,8 @@ static int trunc_v1(struct ir_module *m, const struct ir_op *op,
 		if (check_bits(m, op, in_bits) < 0 || check_bits(m, op, out_bits) < 0 ||
 		    power_of_two(m, op, in_bits - out_bits, f32, &t) < 0)
 			return -1;
-		double q = round_half_even(fl(fl(x / s, f32) + z, f32));
-		q = round_by(fl(q / t, f32), mode);
+		double q = ir_round(fl(fl(x / s, f32) + z, f32), IR_ROUND_HALF_EVEN);
+		q = ir_round(fl(q / t, f32), mode);
 		store(out, i, fl(fl(q - z, f32) * s, f32));
 	}
 	return 0;
@@ -227,7 +169,7 @@ static int trunc_v1(struct ir_module *m, const struct ir_op *op,
  *   q = round_half_even(x / scale + zeropt); t = 2^round(log2(out_scale / scale));
  *   q = round(clamp(q / t, lo(out_bw), hi(out_bw))); y = (q - zeropt / t) * out_scale */
 static int trunc_v2(struct ir_module *m, const struct ir_op *op,
-		    const struct ir_tensor *const *in, struct ir_tensor *out, enum rounding mode)
+		    const struct ir_tensor *const *in, struct ir_tensor *out, enum ir_rounding mode)
 {
 	bool f32 = out->type.elem == IR_ELEM_F32;
 	bool is_signed = ir_attr_int(op, "signed", 1) != 0;
@@ -249,10 +191,10 @@ static int trunc_v2(struct ir_module *m, const struct ir_op *op,
 			return ir_op_error(m, op, "out_scale / scale = %g is not a positive number",
 					   ratio);
 		if (int_range(m, op, out_bits, is_signed, narrow, f32, &lo, &hi) < 0 ||
-		    power_of_two(m, op, round_half_even(log2(ratio)), f32, &t) < 0)
+		    power_of_two(m, op, ir_round(log2(ratio), IR_ROUND_HALF_EVEN), f32, &t) < 0)
 			return -1;
-		double q = round_half_even(fl(fl(x / s, f32) + z, f32));
-		q = round_by(clamp(fl(q / t, f32), lo, hi), mode);
+		double q = ir_round(fl(fl(x / s, f32) + z, f32), IR_ROUND_HALF_EVEN);
+		q = ir_round(clamp(fl(q / t, f32), lo, hi), mode);
 		store(out, i, fl(fl(q - fl(z / t, f32), f32) * out_scale, f32));
 	}
 	return 0;
@@ -262,8 +204,8 @@ int interp_Trunc(struct ir_module *m, const struct ir_op *op, const struct ir_te
 		 struct ir_tensor *const *out, struct arena *scratch)
 {
 	(void)scratch;
-	enum rounding mode;
-	if (check_float_result(m, op, out[0]) < 0 || rounding_mode(m, op, "FLOOR", &mode) < 0)
+	enum ir_rounding mode;
+	if (check_float_result(m, op, out[0]) < 0 || ir_rounding_mode(m, op, "FLOOR", &mode) < 0)
 		return -1;
 	for (int k = 0; k < op->noperands; k++)
 		if (!in[k])
