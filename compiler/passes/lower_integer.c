@@ -16,11 +16,13 @@
  *      (a depthwise Conv of ones) and a division by the count.
  *   5. lower_add: Add/Sub of two branches in one scale, or of a constant
  *      that is exact in the integer's scale, on integers widened by Cast.
- *   6. lower_thresholds: a Dequantize'd integer reaching a Quantize through
+ *   6. lower_hoist: a Squeeze or Unsqueeze inside such a float chain moves
+ *      above its float ops, so that the chain joins up.
+ *   7. lower_thresholds: a Dequantize'd integer reaching a Quantize through
  *      per-channel monotone float ops (Mul/Add/Sub/Div by constants, Relu,
  *      LeakyRelu, Clip) becomes one MultiThreshold whose thresholds are
  *      computed here.
- * Steps 2 to 6 repeat until nothing changes; each round restores program
+ * Steps 2 to 7 repeat until nothing changes; each round restores program
  * order and prunes what died.
  *
  * Real-valued semantics: every quantized tensor holds the integers the
@@ -45,7 +47,8 @@ enum { MAX_ROUNDS = 100 };
 
 /* The steps repeated until none changes anything, in this order. */
 static int (*const steps[])(struct ir_module *) = {
-	lower_fold_int, lower_sink, lower_conv, lower_pool, lower_add, lower_thresholds,
+	lower_fold_int, lower_sink, lower_conv, lower_pool, lower_add, lower_hoist,
+	lower_thresholds,
 };
 enum { NSTEPS = sizeof steps / sizeof steps[0] };
 

@@ -49,6 +49,7 @@ int lower_sink(struct ir_module *m);       /* lower_sink.c */
 int lower_conv(struct ir_module *m);       /* lower_conv.c */
 int lower_pool(struct ir_module *m);       /* lower_pool.c */
 int lower_add(struct ir_module *m);        /* lower_add.c */
+int lower_hoist(struct ir_module *m);      /* lower_hoist.c */
 int lower_thresholds(struct ir_module *m); /* lower_thresholds.c */
 
 #endif

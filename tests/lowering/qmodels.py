@@ -268,6 +268,28 @@ def cases():
     h = g.op("BatchNormalization", [h] + [g.const(a, "bn") for a in bn], epsilon=1e-3)
     y = g.quant(g.op("Relu", [h]), 0.0917, 4, signed=False)
     out.append(Case(g.name, g.model(x, [y]), x, what="BatchNormalization into thresholds"))
+
+    # 13. rank changes inside requantization chains, as exporters write a
+    #     BatchNorm1d after a Linear: Unsqueeze -> BatchNormalization -> Mul
+    #     -> Squeeze, then a per-channel Mul -> Unsqueeze -> Add -> Squeeze
+    g = Graph("rank_change_in_chain")
+    x = f32(g.r.uniform(-2, 2, [3, 6]))
+    h = input_quant(g, "x", scale=1 / 16)
+    h = g.op("MatMul", [h, g.weight([6, 5], 3, 0.25)])
+    h = g.op("Unsqueeze", [h, g.const(np.array([2, 3], dtype=np.int64), "axes")])
+    bn = [f32(g.r.uniform(0.5, 1.5, 5)), f32(g.r.uniform(-0.3, 0.3, 5)),
+          f32(g.r.uniform(-0.2, 0.2, 5)), f32(g.r.uniform(0.5, 2.0, 5))]
+    h = g.op("BatchNormalization", [h] + [g.const(a, "bn") for a in bn], epsilon=1e-3)
+    h = g.op("Mul", [h, g.const(f32(g.r.uniform(0.5, 1.5, [5, 1, 1])), "m")])
+    h = g.op("Squeeze", [h, g.const(np.array([2, 3], dtype=np.int64), "axes")])
+    h = g.quant(g.op("Relu", [h]), 0.1875, 4, signed=False)
+    h = g.op("MatMul", [h, g.weight([5, 4], 3, 0.5)])
+    h = g.op("Mul", [h, g.const(f32(g.r.uniform(-1.5, 1.5, 4)), "m")])
+    h = g.op("Unsqueeze", [h, g.const(np.array([-1], dtype=np.int64), "axes")])
+    h = g.op("Add", [h, g.const(f32(g.r.uniform(-0.3, 0.3, [4, 1])), "b")])
+    h = g.op("Squeeze", [h, g.const(np.array([2], dtype=np.int64), "axes")])
+    y = g.quant(h, 0.125, 5)
+    out.append(Case(g.name, g.model(x, [y]), x, what="Squeeze and Unsqueeze inside chains"))
     return out
 
 
