@@ -143,7 +143,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -O1 -g \
 	-I. -I$(BUILD)/gen -MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_LIB_OBJS := $(LIB_OBJS:$(BUILD)/%.o=$(FUZZ_BUILD)/obj/%.o)
-FUZZ_COMMON := $(FUZZ_BUILD)/obj/fuzz/target.o
+FUZZ_COMMON := $(FUZZ_BUILD)/obj/fuzz/target.o $(FUZZ_BUILD)/obj/fuzz/backends.o
 FUZZ_MUTATE_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard fuzz/mutate*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
@@ -178,10 +178,10 @@ $(FUZZ_BUILD)/libqonnxc.a: $(FUZZ_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_model: $(FUZZ_BUILD)/obj/fuzz/fuzz_model.o $(FUZZ_COMMON) $(FUZZ_BUILD)/libqonnxc.a
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lprotobuf-c -lm
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lprotobuf-c $(LLVM_LIBS) -lm
 
 $(FUZZ_BUILD)/fuzz_mutate: $(FUZZ_BUILD)/obj/fuzz/fuzz_mutate.o $(FUZZ_MUTATE_OBJS) $(FUZZ_COMMON) \
 		$(FUZZ_BUILD)/libqonnxc.a
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lprotobuf-c -lm
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lprotobuf-c $(LLVM_LIBS) -lm
 
 -include $(FUZZ_LIB_OBJS:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/fuzz/*.d)

@@ -5,7 +5,9 @@
  * tensors of all values together over TENSOR_BUDGET bytes, or the ops'
  * estimated elementary operations (result elements times the length of the
  * reduction behind each: K of a MatMul, the kernel volume of a Conv or pool)
- * over WORK_BUDGET.
+ * over WORK_BUDGET. The backends run only where interpretation does and
+ * the graph has at most BACKEND_MAX_OPS live ops and BACKEND_MAX_BYTES of
+ * tensors.
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp */
 
@@ -25,14 +27,16 @@ enum { EXTERNAL_BYTES = 4096 };
 #define MAX_BYTES ((uint64_t)64 << 20)
 #define TENSOR_BUDGET ((uint64_t)64 << 20)
 #define WORK_BUDGET ((uint64_t)4 << 20)
+/* The backends (backends.c) are slow: only for graphs this small. */
+enum { BACKEND_MAX_OPS = 48 };
+#define BACKEND_MAX_BYTES ((uint64_t)256 << 10)
 
 static char model_dir[64];
 static char weights_path[96];
 static int diff_mode; /* 0 off, 1 print, 2 abort */
 static FILE *null_out;  /* where the IR is printed */
 
-static void finding(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void finding(const char *fmt, ...)
+void fuzz_finding(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -53,18 +57,18 @@ void fuzz_init(void)
 {
 	snprintf(model_dir, sizeof model_dir, "/tmp/qonnxc-fuzz-XXXXXX");
 	if (!mkdtemp(model_dir))
-		finding("cannot create a folder in /tmp");
+		fuzz_finding("cannot create a folder in /tmp");
 	snprintf(weights_path, sizeof weights_path, "%s/weights.bin", model_dir);
 	FILE *f = fopen(weights_path, "wb");
 	if (!f)
-		finding("cannot write %s", weights_path);
+		fuzz_finding("cannot write %s", weights_path);
 	for (int i = 0; i < EXTERNAL_BYTES; i++)
 		fputc((i * 37 + 11) & 0xff, f);
 	fclose(f);
 	atexit(remove_model_dir);
 	null_out = fopen("/dev/null", "w");
 	if (!null_out)
-		finding("cannot open /dev/null");
+		fuzz_finding("cannot open /dev/null");
 	const char *d = getenv("FUZZ_DIFF");
 	diff_mode = !d || !*d || !strcmp(d, "0") ? 0 : !strcmp(d, "abort") ? 2 : 1;
 }
@@ -72,14 +76,14 @@ void fuzz_init(void)
 /* Every error the user can see is one non-empty line, and about the input:
  * a message starting "internal error" is a bug of qonnxc's (a pass that
  * failed silently, an invalid LLVM module), whatever the input. */
-static void check_message(const char *stage, const char *msg)
+void fuzz_check_message(const char *stage, const char *msg)
 {
 	if (!msg[0])
-		finding("%s failed without an error message", stage);
+		fuzz_finding("%s failed without an error message", stage);
 	if (!strncmp(msg, "internal error", 14))
-		finding("%s: %s", stage, msg);
+		fuzz_finding("%s: %s", stage, msg);
 	if (strchr(msg, '\n') || strchr(msg, '\r'))
-		finding("%s error spans several lines: %s", stage, msg);
+		fuzz_finding("%s error spans several lines: %s", stage, msg);
 }
 
 /* ---- budget ----------------------------------------------------------------- */
@@ -138,12 +142,26 @@ static uint64_t reduction_length(struct ir_module *m, const struct ir_op *op)
 	}
 }
 
-static bool within_budget(struct ir_module *m)
+static uint64_t tensor_bytes(struct ir_module *m)
 {
-	uint64_t bytes = 0, work = 0;
+	uint64_t bytes = 0;
 	for (int v = 0; v < m->nvalues; v++)
 		bytes = sat_add(bytes, sat_mul(numel(&m->values[v].type),
 					       ir_storage_size(m->values[v].type.elem)));
+	return bytes;
+}
+
+static bool backends_fit(struct ir_module *m)
+{
+	int live = 0;
+	for (int o = 0; o < m->nops; o++)
+		live += !m->ops[o].dead;
+	return live <= BACKEND_MAX_OPS && tensor_bytes(m) <= BACKEND_MAX_BYTES;
+}
+
+static bool within_budget(struct ir_module *m)
+{
+	uint64_t bytes = tensor_bytes(m), work = 0;
 	for (int o = 0; o < m->nops; o++) {
 		const struct ir_op *op = &m->ops[o];
 		if (op->dead)
@@ -198,7 +216,7 @@ static struct ir_tensor *interpret(struct ir_module *m, struct arena *a, const c
 {
 	struct ir_tensor *out = arena_alloc(a, ((size_t)m->noutputs + 1) * sizeof *out);
 	if (interp_run(m, make_inputs(m, a), out, a) < 0) {
-		check_message(stage, m->error);
+		fuzz_check_message(stage, m->error);
 		memcpy(run_error, m->error, sizeof run_error);
 		m->error[0] = 0;
 		return NULL;
@@ -243,7 +261,7 @@ static void compare(struct ir_module *m, const struct ir_tensor *before, const s
 	return;
 differ:
 	if (diff_mode == 2)
-		finding("the pipeline changed the model's results");
+		fuzz_finding("the pipeline changed the model's results");
 }
 
 /* ---- the path --------------------------------------------------------------- */
@@ -272,6 +290,7 @@ static unsigned hash(const uint8_t *data, size_t len)
 
 static void run_pipeline(struct ir_module *m, bool interpreted, unsigned choice)
 {
+	unsigned choice_hash = choice;
 	struct arena a = {0};
 	struct ir_tensor *before = interpreted ? interpret(m, &a, "interpretation") : NULL;
 	const char *forced = getenv("FUZZ_PASSES");
@@ -282,9 +301,9 @@ static void run_pipeline(struct ir_module *m, bool interpreted, unsigned choice)
 	};
 	m->io_channels_last = !forced && pipelines[choice].io_channels_last;
 	if (pipeline_run(m, &po) < 0) {
-		check_message("the pass pipeline", m->error);
+		fuzz_check_message("the pass pipeline", m->error);
 		if (strstr(m->error, "after pass '"))
-			finding("a pass broke the IR: %s", m->error);
+			fuzz_finding("a pass broke the IR: %s", m->error);
 		goto done;
 	}
 	ir_print(m, null_out); /* what --emit=ir writes */
@@ -293,6 +312,8 @@ static void run_pipeline(struct ir_module *m, bool interpreted, unsigned choice)
 	struct ir_tensor *after = interpret(m, &a, "interpretation after the pipeline");
 	if (diff_mode && before && (forced || pipelines[choice].comparable))
 		compare(m, before, after);
+	if (backends_fit(m))
+		fuzz_backends(m, choice_hash >> 16);
 done:
 	arena_free(&a);
 }
@@ -303,12 +324,12 @@ void fuzz_run(const uint8_t *data, size_t len)
 	struct onnx_import_options opt = {.batch = 1, .max_bytes = MAX_BYTES};
 	struct ir_module *m = onnx_import_buffer(data, len, model_dir, &opt, err, sizeof err);
 	if (!m) {
-		check_message("import", err);
+		fuzz_check_message("import", err);
 		return;
 	}
 	ir_rebuild_uses(m);
 	if (ir_verify(m) < 0)
-		finding("import accepted a module the verifier rejects: %s", m->error);
+		fuzz_finding("import accepted a module the verifier rejects: %s", m->error);
 	run_pipeline(m, within_budget(m), hash(data, len));
 	ir_module_free(m);
 }

@@ -297,5 +297,8 @@ struct hls_file {
 };
 int hls_write_project(const char *outdir, const struct hls_file *files, int nfiles,
 		      const struct hls_golden *g, struct hls *h, char *err, size_t errlen);
+/* The same files handed to a sink (hls_options.sink) instead. */
+int hls_sink_project(const struct hls_sink *sink, const struct hls_file *files, int nfiles,
+		     const struct hls_golden *g, struct hls *h, char *err, size_t errlen);
 
 #endif

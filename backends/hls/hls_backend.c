@@ -91,8 +91,9 @@ static int write_project(struct hls *h, const char *outdir, const struct hls_gol
 		{"README.md", &readme, NULL, 0},
 		{"report.json", &report, NULL, 0},
 	};
-	int rc = hls_write_project(outdir, files, (int)(sizeof files / sizeof files[0]), g, h, err,
-				   errlen);
+	int nfiles = (int)(sizeof files / sizeof files[0]);
+	int rc = h->o->sink ? hls_sink_project(h->o->sink, files, nfiles, g, h, err, errlen)
+			    : hls_write_project(outdir, files, nfiles, g, h, err, errlen);
 	sb_free(&tb);
 	sb_free(&npy_c);
 	sb_free(&npy_h);
@@ -117,7 +118,8 @@ int hls_generate(struct ir_module *m, const struct hls_options *o, const char *o
 	for (char *c = up; *c; c++)
 		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
 	h.P = up;
-	if (hls_check_outdir(outdir, err, errlen) < 0 || check_name(o->name, err, errlen) < 0) {
+	if ((!o->sink && hls_check_outdir(outdir, err, errlen) < 0) ||
+	    check_name(o->name, err, errlen) < 0) {
 		rc = -2;
 		goto done;
 	}

@@ -26,6 +26,18 @@
 #define HLS_DEFAULT_CLOCK_NS 5.0
 #define HLS_MAX_REUSE 1000000
 
+struct qrt_array;
+
+/* Where the project goes instead of a directory (tests and fuzzing): one call
+ * per file, with its path inside the project; text and build files as bytes,
+ * the golden vectors (.npy) as arrays. A negative return stops generation
+ * with a file error (-2). */
+struct hls_sink {
+	int (*file)(void *ctx, const char *path, const void *data, size_t size);
+	int (*array)(void *ctx, const char *path, const struct qrt_array *a);
+	void *ctx;
+};
+
 struct hls_options {
 	const char *name;        /* prefix of every file and symbol; a C identifier */
 	const char *source_name; /* the model file's base name, recorded in comments */
@@ -39,6 +51,9 @@ struct hls_options {
 	                            * vectors */
 	int ninputs;
 	FILE *summary;           /* a short summary is printed here, or NULL */
+	const struct hls_sink *sink; /* NULL: the project is the directory outdir; else
+	                              * the files go to the sink, outdir is not checked
+	                              * and only named in the summary */
 };
 
 /* Generates the project into directory outdir (see above). 0; -1 with

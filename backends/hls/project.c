@@ -8,6 +8,7 @@
  * an earlier run wrote (it holds the marker file .qonnxc-hls): that one is
  * renamed aside, the new one renamed in, and the old one removed. Anything
  * else is refused before any work is done (hls_check_outdir). POSIX.
+ * With a sink (hls_options.sink) the same files go to it instead.
  */
 #include "hls.h"
 
@@ -377,43 +378,77 @@ static int write_garray(const char *dir, const char *rel, const struct hls_garra
 	return rc;
 }
 
-static int write_all(const char *tmp, const struct hls_file *files, int nfiles,
+/* Where write_all puts the files: the directory dir, or the sink. */
+struct dest {
+	const char *dir;
+	const struct hls_sink *sink;
+};
+
+static int put_file(const struct dest *d, const char *rel, const void *data, size_t size,
+		    char *err, size_t errlen)
+{
+	if (!d->sink)
+		return write_file(d->dir, rel, data, size, err, errlen);
+	if (d->sink->file(d->sink->ctx, rel, data, size) < 0)
+		return snprintf(err, errlen, "cannot write '%s'", rel), -1;
+	return 0;
+}
+
+static int put_garray(const struct dest *d, const char *rel, const struct hls_garray *g,
+		      int samples, char *err, size_t errlen)
+{
+	if (!d->sink)
+		return write_garray(d->dir, rel, g, samples, err, errlen);
+	struct qrt_array a = {.dtype = g->dtype, .rank = 2, .dims = {samples, g->numel}, .data = g->data};
+	if (d->sink->array(d->sink->ctx, rel, &a) < 0)
+		return snprintf(err, errlen, "cannot write '%s'", rel), -1;
+	return 0;
+}
+
+static int write_all(const struct dest *dest, const struct hls_file *files, int nfiles,
 		     const struct hls_golden *g, struct hls *h, char *err, size_t errlen)
 {
 	char name[64];
 	static const char *const dirs[] = {"src", "tb"};
-	for (int i = 0; i < 2; i++) {
-		char *d = path_join(tmp, dirs[i]);
+	for (int i = 0; i < 2 && !dest->sink; i++) {
+		char *d = path_join(dest->dir, dirs[i]);
 		int r = mkdir(d, 0755);
 		free(d);
 		if (r < 0)
-			return snprintf(err, errlen, "cannot create a directory in '%s': %s", tmp,
+			return snprintf(err, errlen, "cannot create a directory in '%s': %s", dest->dir,
 					strerror(errno)), -1;
 	}
-	if (write_file(tmp, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), err, errlen) < 0)
+	if (put_file(dest, MARKER, MARKER_TEXT, strlen(MARKER_TEXT), err, errlen) < 0)
 		return -1;
 	for (int i = 0; i < nfiles; i++) {
 		const void *data = files[i].text ? (const void *)files[i].text->s : files[i].data;
 		size_t size = files[i].text ? files[i].text->len : files[i].size;
-		if (write_file(tmp, files[i].path, data ? data : "", size, err, errlen) < 0)
+		if (put_file(dest, files[i].path, data ? data : "", size, err, errlen) < 0)
 			return -1;
 	}
 	for (int k = 0; k < h->nkin; k++) {
 		snprintf(name, sizeof name, "tb/in%d.npy", k);
-		if (write_garray(tmp, name, &g->in[k], g->samples, err, errlen) < 0)
+		if (put_garray(dest, name, &g->in[k], g->samples, err, errlen) < 0)
 			return -1;
 	}
 	for (int k = 0; k < h->nkout; k++) {
 		snprintf(name, sizeof name, "tb/out%d.npy", k);
-		if (write_garray(tmp, name, &g->out[k], g->samples, err, errlen) < 0)
+		if (put_garray(dest, name, &g->out[k], g->samples, err, errlen) < 0)
 			return -1;
 	}
 	for (int k = 0; k < h->ntraced; k++) {
 		snprintf(name, sizeof name, "tb/layer%d.npy", k);
-		if (write_garray(tmp, name, &g->layer[k], g->samples, err, errlen) < 0)
+		if (put_garray(dest, name, &g->layer[k], g->samples, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int hls_sink_project(const struct hls_sink *sink, const struct hls_file *files, int nfiles,
+		     const struct hls_golden *g, struct hls *h, char *err, size_t errlen)
+{
+	struct dest d = {.sink = sink};
+	return write_all(&d, files, nfiles, g, h, err, errlen);
 }
 
 /* A fresh directory beside target: PARENT/.BASE.qonnxc-XXXXXX. */
@@ -449,7 +484,8 @@ int hls_write_project(const char *outdir, const struct hls_file *files, int nfil
 		return snprintf(err, errlen, "cannot create a directory beside '%s': %s", outdir,
 				strerror(errno)), -1;
 	chmod(tmp, 0755);
-	if (write_all(tmp, files, nfiles, g, h, err, errlen) < 0)
+	struct dest d = {.dir = tmp};
+	if (write_all(&d, files, nfiles, g, h, err, errlen) < 0)
 		goto fail;
 	struct stat st;
 	if (stat(outdir, &st) == 0 && dir_empty(outdir) == 0) {
