@@ -39,7 +39,7 @@ RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit e2e llvm-check memcheck bad-san deps examples clean
+.PHONY: all check unit e2e llvm-check memcheck bad-san deps examples clean bench
 all: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 
 $(BUILD)/qonnxc: $(OBJS)
@@ -116,6 +116,12 @@ examples: $(BUILD)/qonnxc
 
 clean:
 	rm -rf build build-san
+
+# qonnxc against ONNX Runtime on every shared model and the example, batch 1
+# and 64, compile time, sizes, peak MAC rate; table and benches/results.json
+# (benches/bench.sh; RUNS=, ROUNDS=, MODELS= to narrow it). Not part of check.
+bench: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
+	benches/bench.sh $(BUILD)/qonnxc
 
 , := ,
 -include $(OBJS:.o=.d) $(UNIT_BINS:%=%.d)
