@@ -30,6 +30,7 @@
 #define QONNXC_BACKENDS_LLVM_CG_H
 
 #include <llvm-c/Core.h>
+#include <stdio.h>
 
 #include "ir/ir.h"
 
@@ -45,7 +46,17 @@ struct cg {
 	const char *prefix;        /* symbol prefix (--name) */
 	struct cg_storage *storage; /* per IR value, m->nvalues entries */
 	LLVMTypeRef t_i1, t_i8, t_i16, t_i32, t_i64, t_f32, t_f64, t_ptr, t_void;
+	const char *features;      /* the target's features, "+a,-b,..." (cg_features) */
+	FILE *verbose;             /* -v: kernels name their variant here, or NULL */
 };
+
+/* The target features code is generated for, as LLVM's comma-separated
+ * "+name"/"-name" list (a later entry overrides an earlier one): the host
+ * CPU's own when compiling for the host without --mcpu (triple NULL or the
+ * host's), then --mattr. Allocated from a. */
+const char *cg_features(struct arena *a, const char *triple, const char *cpu, const char *mattr);
+/* Whether the target has feature `name` (e.g. "avx512vnni") by g->features. */
+bool cg_has_feature(const struct cg *g, const char *name);
 
 /* ---- types ---------------------------------------------------------------- */
 

@@ -3,6 +3,7 @@
  * loops and conditionals. Assumes g->b is positioned inside g->fn. */
 #include "cg.h"
 
+#include <llvm-c/TargetMachine.h>
 #include <string.h>
 
 /* ---- types ---------------------------------------------------------------- */
@@ -232,4 +233,35 @@ void cg_if_end(struct cg *g, struct cg_if *c)
 {
 	LLVMBuildBr(g->b, c->done);
 	LLVMPositionBuilderAtEnd(g->b, c->done);
+}
+
+/* ---- target features ------------------------------------------------------ */
+
+const char *cg_features(struct arena *a, const char *triple, const char *cpu, const char *mattr)
+{
+	char *host = LLVMGetDefaultTargetTriple(), *host_norm = LLVMNormalizeTargetTriple(host);
+	char *norm = triple ? LLVMNormalizeTargetTriple(triple) : NULL;
+	bool is_host = !norm || !strcmp(norm, host_norm);
+	char *host_features = is_host && !cpu ? LLVMGetHostCPUFeatures() : NULL;
+	size_t n = (host_features ? strlen(host_features) : 0) + (mattr ? strlen(mattr) : 0) + 2;
+	char *s = arena_alloc(a, n);
+	snprintf(s, n, "%s,%s", host_features ? host_features : "", mattr ? mattr : "");
+	LLVMDisposeMessage(host_features);
+	LLVMDisposeMessage(norm);
+	LLVMDisposeMessage(host_norm);
+	LLVMDisposeMessage(host);
+	return s;
+}
+
+bool cg_has_feature(const struct cg *g, const char *name)
+{
+	bool on = false;
+	size_t len = strlen(name);
+	for (const char *s = g->features; s && *s;) {
+		size_t n = strcspn(s, ",");
+		if (n == len + 1 && (s[0] == '+' || s[0] == '-') && !strncmp(s + 1, name, len))
+			on = s[0] == '+';
+		s += n + (s[n] == ',');
+	}
+	return on;
 }

@@ -67,6 +67,8 @@ static void init_cg(struct cg *g, struct model_desc *d, LLVMContextRef ctx, LLVM
 	g->t_ptr = LLVMPointerTypeInContext(ctx, 0);
 	g->t_void = LLVMVoidTypeInContext(ctx);
 	g->storage = arena_alloc(a, sizeof *g->storage * (size_t)(d->m->nvalues + 1));
+	g->features = cg_features(a, d->o->triple, d->o->cpu, d->o->features);
+	g->verbose = d->o->verbose;
 }
 
 /* ---- places and the memory plan ------------------------------------------- */
