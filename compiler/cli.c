@@ -2,7 +2,11 @@
  *
  *   qonnxc [options] model.onnx
  *   qonnxc run [--interp] [options] model.onnx --input x.npy ... [--output y.npy ...]
+ *   qonnxc verify [options] model.onnx [--input x.npy ...]
+ *   qonnxc cost [--json] [--per-layer] [--dense] [options] model.onnx
  *
+ * What each option means is documented in options.c (--help and the man
+ * page); a new option gets its line there.
  * Options take their value either as `--opt=value` or as the next argument.
  */
 #include "cli.h"
@@ -16,94 +20,6 @@
 #include <string.h>
 
 #define DEFAULT_MAX_MEMORY (4ull << 30)
-
-void cli_usage(FILE *out)
-{
-	fputs("usage: qonnxc [options] model.onnx\n"
-	      "       qonnxc run [--interp] [options] model.onnx --input x.npy ... [--output y.npy ...]\n"
-	      "       qonnxc verify [options] model.onnx [--input x.npy ...]\n"
-	      "\n"
-	      "Compiles a QONNX (or plain ONNX) model.\n"
-	      "\n"
-	      "options:\n"
-	      "  -o FILE             write the output to FILE (atomically); without --emit,\n"
-	      "                      a relocatable object, and its C header beside it (FILE\n"
-	      "                      with the extension .h)\n"
-	      "  --emit=ir           print the IR after the passes (to -o FILE or standard output)\n"
-	      "  --emit=obj|asm|llvm|bc|header\n"
-	      "                      compiled code: a relocatable object (the default with -o),\n"
-	      "                      assembly, LLVM IR or bitcode, and its C header; or only\n"
-	      "                      the header\n"
-	      "  --batch N           value of a symbolic first input dimension (default 1);\n"
-	      "                      also overrides a fixed first dimension\n"
-	      "  --max-memory=SIZE   refuse tensors larger than SIZE bytes (K, M, G suffixes;\n"
-	      "                      default 4G)\n"
-	      "  -v                  verify the IR and report what was done\n"
-	      "  --passes=LIST       run these passes (comma-separated, or none) instead of the\n"
-	      "                      default pipeline (also before run)\n"
-	      "  --print-after=PASS  print the IR to standard error after PASS (comma list)\n"
-	      "  --io-layout=nhwc    channels-last graph inputs and outputs too (default nchw:\n"
-	      "                      they keep the model's layout)\n"
-	      "  --print-after-all   print the IR to standard error after every pass\n"
-	      "  --verify-each       verify the IR after every pass (also done with -v)\n"
-	      "  --help, --version\n"
-	      "\n"
-	      "code generation:\n"
-	      "  --header=FILE       write the C header to FILE\n"
-	      "  --name=PREFIX       prefix of every global symbol (PREFIX_run, ...); default:\n"
-	      "                      the output file's name made a C identifier\n"
-	      "  -O0 .. -O3          optimization level (default -O2)\n"
-	      "  --target=TRIPLE     target triple (default: the host)\n"
-	      "  --mcpu=CPU          target CPU (default: the host CPU when compiling for the\n"
-	      "                      host, else generic)\n"
-	      "  --mattr=FEATURES    target features, e.g. +neon,-sse4.1\n"
-	      "  --relocation-model=static|pic\n"
-	      "                      default: pic, static for bare-metal triples (OS none or\n"
-	      "                      unknown)\n"
-	      "\n",
-	      out);
-	fputs("HLS (--target=hls):\n"
-	      "  --target=hls -o DIR a C project for high-level synthesis in directory DIR\n"
-	      "                      (new, empty, or an earlier HLS project, which is\n"
-	      "                      replaced): the integer kernel, its host-side float\n"
-	      "                      parts, a bit-exact testbench with golden vectors, a\n"
-	      "                      Makefile and run_hls.tcl; --name=NAME (default model)\n"
-	      "  --hls-reuse=N       reuse factor: multiplications per multiplier (default 1)\n"
-	      "  --hls-bitint        the kernel's default types are C23 _BitInt(N)\n"
-	      "  --hls-part=PART     FPGA part for run_hls.tcl (default xczu7ev-ffvc1156-2-e)\n"
-	      "  --hls-clock=NS      clock period in ns (default 5)\n"
-	      "  --hls-vectors=N     random golden vectors in the testbench (default: by\n"
-	      "                      model size)\n"
-	      "  --hls-input FILE    float inputs (.npy, one per model input, in order) whose\n"
-	      "                      samples become golden vectors too\n"
-	      "\n",
-	      out);
-	fputs("run:\n"
-	      "                      the model is compiled in memory (LLVM's JIT, the host\n"
-	      "                      CPU, -O level as for objects) and run\n"
-	      "  --interp            execute with the reference interpreter instead, on the\n"
-	      "                      imported graph unless --passes is given\n"
-	      "  --input FILE        a model input, .npy or serialized TensorProto (.pb), in model\n"
-	      "                      order; one extra leading dimension N runs N samples\n"
-	      "  --output FILE       write an output as .npy, in model order; without --output\n"
-	      "                      the outputs are printed\n"
-	      "\n"
-	      "verify:\n"
-	      "                      runs the compiled model (JIT) and the interpreter on the\n"
-	      "                      imported graph in float64 on the same inputs (--input, or\n"
-	      "                      random ones in the input quantizers' ranges) and reports\n"
-	      "                      per output the largest difference and the elements off by\n"
-	      "                      one quantization step; exit 1 when more than 0.1% are, or\n"
-	      "                      any is further off\n"
-	      "\n"
-	      "passes:\n",
-	      out);
-	pipeline_describe(out);
-	fputs("\n"
-	      "Without -o or --emit, qonnxc imports the model, runs the passes and verifies.\n"
-	      "Exit status: 0 success, 1 malformed or unsupported model, 2 usage error.\n",
-	      out);
-}
 
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -141,6 +57,7 @@ static int parse_emit(const char *s, enum cli_emit *out)
 	static const struct { const char *name; enum cli_emit emit; } kinds[] = {
 		{"ir", CLI_EMIT_IR},     {"obj", CLI_EMIT_OBJ}, {"asm", CLI_EMIT_ASM},
 		{"llvm", CLI_EMIT_LLVM}, {"bc", CLI_EMIT_BC},   {"header", CLI_EMIT_HEADER},
+		{"onnx", CLI_EMIT_ONNX}, {"dot", CLI_EMIT_DOT},
 	};
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		if (!strcmp(s, kinds[k].name)) {
@@ -267,6 +184,16 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 		opt->command = CLI_HELP;
 	else if (!strcmp(a, "--version"))
 		opt->command = CLI_VERSION;
+	else if (!strcmp(a, "--man"))
+		opt->command = CLI_MAN;
+	else if (!strcmp(a, "--expand-quant"))
+		opt->expand_quant = true;
+	else if (!strcmp(a, "--json"))
+		opt->cost_json = true;
+	else if (!strcmp(a, "--per-layer"))
+		opt->cost_per_layer = true;
+	else if (!strcmp(a, "--dense"))
+		opt->cost_dense = true;
 	else if (!strcmp(a, "-v"))
 		opt->verbose = true;
 	else if (!strcmp(a, "--interp"))
@@ -292,7 +219,7 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 		FAIL("unknown optimization level '%s' (known: -O0 to -O3)", a);
 	else if ((v = option_value(argc, argv, i, "--emit", &missing))) {
 		if (parse_emit(v, &opt->emit) < 0)
-			FAIL("unknown --emit kind '%s' (known: ir, obj, asm, llvm, bc, header)", v);
+			FAIL("unknown --emit kind '%s' (known: ir, obj, asm, llvm, bc, header, onnx, dot)", v);
 	} else if ((v = option_value(argc, argv, i, "--header", &missing))) {
 		if (!*v)
 			FAIL("--header needs a file name");
@@ -361,12 +288,15 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	} else if (argc > 1 && !strcmp(argv[1], "verify")) {
 		opt->command = CLI_VERIFY;
 		i = 2;
+	} else if (argc > 1 && !strcmp(argv[1], "cost")) {
+		opt->command = CLI_COST;
+		i = 2;
 	}
 	enum cli_command cmd = opt->command;
 	for (; i < argc; i++)
 		if (parse_one(argc, argv, &i, opt, err, errlen) < 0)
 			return -1;
-	if (opt->command == CLI_HELP || opt->command == CLI_VERSION)
+	if (opt->command == CLI_HELP || opt->command == CLI_MAN || opt->command == CLI_VERSION)
 		return 0;
 	opt->command = cmd;
 	if (!opt->model)
@@ -380,6 +310,15 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	if (cmd == CLI_COMPILE && (opt->ninputs || opt->noutputs || opt->interp))
 		return snprintf(err, (size_t)errlen,
 				"--input, --output and --interp belong to 'qonnxc run'"), -1;
+	if (cmd == CLI_COST && (opt->emit != CLI_EMIT_NONE || opt->output || opt->ninputs ||
+				opt->noutputs || opt->interp))
+		return snprintf(err, (size_t)errlen, "cost takes --json, --per-layer, --dense and "
+				"pass options only"), -1;
+	if (cmd != CLI_COST && (opt->cost_json || opt->cost_per_layer || opt->cost_dense))
+		return snprintf(err, (size_t)errlen,
+				"--json, --per-layer and --dense belong to 'qonnxc cost'"), -1;
+	if (opt->expand_quant && opt->emit != CLI_EMIT_ONNX)
+		return snprintf(err, (size_t)errlen, "--expand-quant goes with --emit=onnx"), -1;
 	if (opt->target && !strcmp(opt->target, "hls")) {
 		opt->hls = true;
 		opt->target = NULL;
@@ -392,7 +331,8 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	if ((opt->emit == CLI_EMIT_OBJ || opt->emit == CLI_EMIT_BC) && !opt->output)
 		return snprintf(err, (size_t)errlen, "--emit=%s needs -o FILE",
 				opt->emit == CLI_EMIT_OBJ ? "obj" : "bc"), -1;
-	if (opt->header && (opt->emit == CLI_EMIT_NONE || opt->emit == CLI_EMIT_IR))
+	if (opt->header && (opt->emit == CLI_EMIT_NONE || opt->emit == CLI_EMIT_IR ||
+			    opt->emit == CLI_EMIT_ONNX || opt->emit == CLI_EMIT_DOT))
 		return snprintf(err, (size_t)errlen, "--header goes with compiled output (-o FILE)"), -1;
 	return 0;
 }

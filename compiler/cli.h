@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum cli_command { CLI_COMPILE, CLI_RUN, CLI_VERIFY, CLI_HELP, CLI_VERSION };
+enum cli_command { CLI_COMPILE, CLI_RUN, CLI_VERIFY, CLI_COST, CLI_HELP, CLI_MAN, CLI_VERSION };
 enum cli_emit {
 	CLI_EMIT_NONE,
 	CLI_EMIT_IR,
@@ -16,6 +16,9 @@ enum cli_emit {
 	CLI_EMIT_LLVM,
 	CLI_EMIT_BC,
 	CLI_EMIT_HEADER,
+	/* the graph written back (emit_onnx.h, emit_dot.h) */
+	CLI_EMIT_ONNX,
+	CLI_EMIT_DOT,
 };
 enum cli_reloc { CLI_RELOC_DEFAULT, CLI_RELOC_STATIC, CLI_RELOC_PIC };
 
@@ -37,6 +40,11 @@ struct cli_options {
 	bool print_after_all;         /* --print-after-all */
 	bool verify_each;             /* --verify-each */
 	bool io_channels_last;        /* --io-layout=nhwc */
+	bool expand_quant;            /* --expand-quant (--emit=onnx) */
+	/* qonnxc cost (cost.h) */
+	bool cost_json;               /* --json */
+	bool cost_per_layer;          /* --per-layer */
+	bool cost_dense;              /* --dense */
 	/* code generation (--emit=obj|asm|llvm|bc|header) */
 	const char *header;           /* --header: where the C header goes */
 	const char *name;             /* --name: symbol prefix; NULL: from the output's name */
@@ -64,6 +72,10 @@ struct cli_options {
 /* Fills opt from argv; 0, or -1 with a one-line message in err. */
 int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int errlen);
 #include <stdio.h>
+/* options.c: --help, and the same as a man page (--man). */
 void cli_usage(FILE *out);
+void cli_man(FILE *out, const char *version);
+/* "qonnxc VERSION (LLVM X.Y.Z)" */
+void cli_version(FILE *out, const char *version);
 
 #endif

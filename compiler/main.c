@@ -4,7 +4,10 @@
  * pipeline (compiler/passes/pipeline.h) the subcommand asks for; compiling
  * it is compile.c's job, running it run.c's. */
 #include "cli.h"
+#include "cost.h"
 #include "driver.h"
+#include "emit_dot.h"
+#include "emit_onnx.h"
 #include "hls_target.h"
 #include "onnx/onnx_import.h"
 #include "passes/pipeline.h"
@@ -92,9 +95,14 @@ int main(int argc, char **argv)
 	case CLI_HELP:
 		cli_usage(stdout);
 		return EXIT_OK;
-	case CLI_VERSION:
-		printf("qonnxc %s\n", QONNXC_VERSION);
+	case CLI_MAN:
+		cli_man(stdout, QONNXC_VERSION);
 		return EXIT_OK;
+	case CLI_VERSION:
+		cli_version(stdout, QONNXC_VERSION);
+		return EXIT_OK;
+	case CLI_COST:
+		return driver_cost(&opt);
 	case CLI_RUN:
 		return driver_run(&opt);
 	case CLI_VERIFY:
@@ -102,6 +110,10 @@ int main(int argc, char **argv)
 	case CLI_COMPILE:
 		if (opt.hls)
 			return driver_hls(&opt);
+		if (opt.emit == CLI_EMIT_ONNX)
+			return driver_emit_onnx(&opt);
+		if (opt.emit == CLI_EMIT_DOT)
+			return driver_emit_dot(&opt);
 		break;
 	}
 	return driver_compile(&opt);

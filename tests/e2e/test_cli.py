@@ -113,7 +113,7 @@ def test_help(qonnxc, flag):
 
 def test_version(qonnxc):
     p = ok(runner.run(["--version"]))
-    assert re.fullmatch(r"qonnxc \d+\.\d+\.\d+\n", p.stdout), p.stdout
+    assert re.fullmatch(r"qonnxc \d+\.\d+\.\d+ \(LLVM \d+\.\d+\.\d+\)\n", p.stdout), p.stdout
     assert p.stderr == ""
 
 
