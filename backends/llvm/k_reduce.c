@@ -73,7 +73,7 @@ static LLVMValueRef identity(const struct reduce *r)
 	int bits = r->xt->bits;
 	if (r->xt->is_signed) {
 		int64_t lo = bits >= 64 ? INT64_MIN : -((int64_t)1 << (bits - 1));
-		return cg_const_int(r->ty, is_max ? lo : -lo - 1);
+		return cg_const_int(r->ty, is_max ? lo : -(lo + 1));
 	}
 	uint64_t hi = bits >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
 	return cg_const_int(r->ty, is_max ? 0 : (int64_t)hi);

@@ -12,7 +12,11 @@ expected.txt has one line per file, FILE<TAB>EXPECTATION:
 
 "Compiles" is checked with each pipeline the fuzz targets use (PIPELINES:
 the default one, the opt-in passes, --io-layout=nhwc), since some of these
-bugs were in one pass only.
+bugs were in one pass only. An accepted model also goes through both
+backends (`-o m.o` and `--target=hls -o prj`), as the fuzz targets send it:
+each either writes its output (exit 0, stderr empty) or refuses the model
+with one error line (exit 1); an HLS refusal is legitimate for a model
+without a quantized part.
 
 The inputs of `qonnxc run` are made from the declared graph input types,
 small values of both signs, as the fuzz targets make them. Most of these
@@ -121,6 +125,7 @@ def test_found(name, expect):
     if not accepted:
         return
     with tempfile.TemporaryDirectory() as d:
+        check_backends(path, d)
         args = run_args(path, d)
         ran = qonnxc(*args)
         if expect == "(accepted)":
@@ -128,6 +133,18 @@ def test_found(name, expect):
             check_layout_exact(args, d)
         else:
             check_error(ran, expect[len("run: "):])
+
+
+def check_backends(path, d):
+    for kind, args, out in (("llvm", [], "m.o"), ("hls", ["--target=hls"], "prj")):
+        target = os.path.join(d, out)
+        r = qonnxc(*args, path, "-o", target)
+        if r.returncode == 0:
+            assert r.stderr == "", "%s: %s" % (kind, r.stderr)
+            assert os.path.exists(target), kind
+        else:
+            check_error(r, "")
+            assert not os.path.exists(target), "%s: failed but wrote %s" % (kind, target)
 
 
 def check_layout_exact(args, d):
