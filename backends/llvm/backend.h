@@ -8,6 +8,7 @@
  *   info.c          the P_info description bytes
  *   header.c        the C header
  *   emit.c          target machine, verification, optimization, emission
+ *   footprint.c     code and worst-case stack bytes of the emitted code
  */
 #ifndef QONNXC_BACKENDS_LLVM_BACKEND_INTERNAL_H
 #define QONNXC_BACKENDS_LLVM_BACKEND_INTERNAL_H
@@ -25,7 +26,23 @@ struct model_desc {
 	struct abi abi;
 	int64_t workspace_size;
 	int64_t weights_size;     /* bytes of constant data in the object */
+	int64_t code_size;        /* bytes of code in the object, -1 unknown */
+	int64_t stack_size;       /* worst-case stack bytes of an entry point, -1 unknown */
 };
+
+/* footprint.c */
+struct footprint {
+	int64_t code_size;        /* bytes of executable sections, -1 unknown */
+	int64_t stack_size;       /* worst case over the entry points, -1 unknown */
+};
+/* Emits mod as LLVMTargetMachineEmitToMemoryBuffer does (same arguments
+ * and result) and fills *fp (code_size only for an object). Adds the
+ * attribute "warn-stack-size" to mod's functions. */
+LLVMBool footprint_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, LLVMCodeGenFileType kind,
+			char **msg, LLVMMemoryBufferRef *out, struct footprint *fp);
+/* The footprint of an object made from a copy of mod (mod unchanged):
+ * 0, or -1 when the code generator failed. */
+int footprint_measure(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct footprint *fp);
 
 /* codegen.c: fills mod (whose data layout and triple are set) with the
  * model's functions; sets d->workspace_size and d->weights_size. 0, or -1
@@ -52,9 +69,10 @@ int emit_verify(struct ir_module *m, LLVMModuleRef mod, const struct llvm_option
 /* Runs the optimization pipeline of o->opt_level on mod: 0, or -1. */
 int emit_optimize(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		  const struct llvm_options *o);
-/* Verifies, optimizes and emits mod as o->emit asks into r->code: 0, or
+/* Verifies, optimizes and emits mod as o->emit asks into r->code, and
+ * measures the object's code and stack into d (whatever o->emit is): 0, or
  * -1 with m->error set (an internal error naming the model). */
-int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		const struct llvm_options *o, struct llvm_result *r);
+int emit_module(struct model_desc *d, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		struct llvm_result *r);
 
 #endif

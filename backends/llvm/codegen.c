@@ -328,14 +328,31 @@ static LLVMValueRef public_fn(struct cg *g, const char *suffix, LLVMTypeRef type
 	return fn;
 }
 
-static void ret_call(struct cg *g, struct body *bd, LLVMValueRef *args, int nargs)
+static LLVMValueRef ret_call(struct cg *g, struct body *bd, LLVMValueRef *args, int nargs)
 {
 	LLVMValueRef r = LLVMBuildCall2(g->b, bd->type, bd->fn, args, (unsigned)nargs, "");
 	LLVMSetTailCall(r, 1);
 	LLVMBuildRet(g->b, r);
+	return r;
 }
 
-/* P_run and P_run_q: the graph function's parameters but the flag. */
+static bool any_quantized(const struct abi *abi)
+{
+	for (int k = 0; k < abi->ninputs; k++)
+		if (abi->inputs[k].quantized)
+			return true;
+	for (int k = 0; k < abi->noutputs; k++)
+		if (abi->outputs[k].quantized)
+			return true;
+	return false;
+}
+
+/* P_run and P_run_q: the graph function's parameters but the flag. When
+ * the flag matters (some tensor is quantized), P_run_q gets its own copy of
+ * the graph, inlined with the flag set: the float quantization of its
+ * integer inputs and dequantization of its integer outputs are then gone
+ * from the code it reaches, so on a core without FPU an integer-only model
+ * calls no soft-float routine through P_run_q. */
 static void entry_direct(struct cg *g, const struct abi *abi, struct body *bd, const char *suffix,
 			 bool quantized, struct arena *a)
 {
@@ -348,7 +365,13 @@ static void entry_direct(struct cg *g, const struct abi *abi, struct body *bd, c
 	for (int k = 0; k < nptr; k++)
 		args[k] = LLVMGetParam(fn, (unsigned)k);
 	args[nptr] = LLVMConstInt(g->t_i1, quantized, 0);
-	ret_call(g, bd, args, nptr + 1);
+	LLVMValueRef call = ret_call(g, bd, args, nptr + 1);
+	if (quantized && any_quantized(abi)) {
+		const char *name = "alwaysinline";
+		unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+		LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+					 LLVMCreateEnumAttribute(g->ctx, kind, 0));
+	}
 }
 
 /* P_run_v(inputs, outputs, workspace): pointers from two arrays. */

@@ -11,6 +11,21 @@
  * LLVM reports an unknown --mcpu or --mattr by a warning on standard error
  * when it builds the target machine's subtarget; to turn that into our
  * one-line usage error, standard error is captured meanwhile.
+ *
+ * For ARM, the object's build attributes (readelf -A) state what
+ * arm-none-eabi-gcc states for the same CPU, so that a vendor toolchain
+ * links it without complaint: wchar_t of 4 bytes, enums as small as their
+ * values on bare metal (GCC's AAPCS default there) and int-sized
+ * elsewhere. The float ABI follows the triple: hard-float for "eabihf",
+ * else soft (no FPU registers in calls). One tag differs and cannot be set
+ * through LLVM's C API: Tag_ABI_FP_exceptions says "unused" where GCC says
+ * "needed" (the generated code never tests floating-point exception flags;
+ * linkers merge the tag by taking the larger value, without a warning).
+ *
+ * On ELF targets each function gets a section of its own (".text.NAME",
+ * as -ffunction-sections does), so that a program linked with
+ * --gc-sections keeps only the entry points it calls and the code they
+ * reach: P_run_q has its own copy of the graph (codegen.c).
  */
 #include "backend.h"
 
@@ -180,6 +195,59 @@ done:
 	return tm;
 }
 
+/* The object format is ELF, judged by the normalized triple's OS. */
+static bool is_elf(const char *triple)
+{
+	static const char *const other[] = {"darwin", "macos", "ios", "tvos", "watchos",
+					    "windows", "uefi", "aix", "zos"};
+	char arch[64], os[64];
+	triple_part(triple, 0, arch, sizeof arch);
+	triple_part(triple, 2, os, sizeof os);
+	for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
+		if (!strncmp(os, other[k], strlen(other[k])))
+			return false;
+	return strncmp(arch, "wasm", 4) != 0;
+}
+
+static bool is_arm(const char *triple)
+{
+	return !strncmp(triple, "arm", 3) || !strncmp(triple, "thumb", 5);
+}
+
+static void add_flag(LLVMModuleRef mod, const char *key, int value)
+{
+	LLVMContextRef ctx = LLVMGetModuleContext(mod);
+	LLVMValueRef v = LLVMConstInt(LLVMInt32TypeInContext(ctx), (unsigned long long)value, 0);
+	LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorError, key, strlen(key),
+			  LLVMValueAsMetadata(v));
+}
+
+/* The ARM conventions of the header comment, as module flags (the ARM asm
+ * printer turns them into build attributes). */
+static void arm_conventions(LLVMModuleRef mod, const char *triple)
+{
+	if (!is_arm(triple))
+		return;
+	add_flag(mod, "wchar_size", 4);
+	add_flag(mod, "min_enum_size", bare_metal(triple) ? 1 : 4);
+}
+
+static void function_sections(LLVMModuleRef mod, const char *triple)
+{
+	if (!is_elf(triple))
+		return;
+	for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+		const char *sec = LLVMGetSection(fn);
+		if (LLVMIsDeclaration(fn) || (sec && sec[0]))
+			continue;
+		size_t n;
+		const char *name = LLVMGetValueName2(fn, &n);
+		char buf[200];
+		snprintf(buf, sizeof buf, ".text.%.*s", (int)n, name);
+		LLVMSetSection(fn, buf);
+	}
+}
+
 void emit_set_target(LLVMModuleRef mod, LLVMTargetMachineRef tm)
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
@@ -234,39 +302,34 @@ static void take_buffer(LLVMMemoryBufferRef buf, struct llvm_result *r)
 	LLVMDisposeMemoryBuffer(buf);
 }
 
-int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		const struct llvm_options *o, struct llvm_result *r)
+/* The primary output of o->emit, in r->code, with the footprint when
+ * the output is an object. */
+static int emit_output(struct model_desc *d, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		       struct llvm_result *r, struct footprint *fp)
 {
-	char *msg = NULL;
-	if (emit_verify(m, mod, o) < 0)
-		return -1;
-	if (o->emit == LLVM_EMIT_HEADER)
-		return 0;
-	if (emit_optimize(m, mod, tm, o) < 0)
-		return -1;
+	const struct llvm_options *o = d->o;
 	LLVMMemoryBufferRef buf = NULL;
+	char *msg = NULL, *text;
 	switch (o->emit) {
 	case LLVM_EMIT_LLVM:
-		r->code = LLVMPrintModuleToString(mod);
-		r->code_size = strlen(r->code);
 		/* LLVM's message memory is not ours to keep */
-		char *copy = strdup(r->code);
-		LLVMDisposeMessage(r->code);
-		if (!copy)
+		text = LLVMPrintModuleToString(mod);
+		r->code = strdup(text);
+		LLVMDisposeMessage(text);
+		if (!r->code)
 			abort();
-		r->code = copy;
+		r->code_size = strlen(r->code);
 		return 0;
 	case LLVM_EMIT_BC:
 		take_buffer(LLVMWriteBitcodeToMemoryBuffer(mod), r);
 		return 0;
 	case LLVM_EMIT_OBJ:
 	case LLVM_EMIT_ASM:
-		if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod,
-							o->emit == LLVM_EMIT_OBJ ? LLVMObjectFile
-										 : LLVMAssemblyFile,
-							&msg, &buf)) {
-			ir_error(m, "internal error: emitting code for %s failed: %s", o->source_name,
-				 msg ? msg : "");
+		if (footprint_emit(mod, tm, o->emit == LLVM_EMIT_OBJ ? LLVMObjectFile
+								     : LLVMAssemblyFile,
+				   &msg, &buf, fp)) {
+			ir_error(d->m, "internal error: emitting code for %s failed: %s",
+				 o->source_name, msg ? msg : "");
 			LLVMDisposeMessage(msg);
 			return -1;
 		}
@@ -276,4 +339,33 @@ int emit_module(struct ir_module *m, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		break;
 	}
 	return 0;
+}
+
+int emit_module(struct model_desc *d, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		struct llvm_result *r)
+{
+	const struct llvm_options *o = d->o;
+	struct footprint fp = {-1, -1};
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	int rc = -1;
+	if (emit_verify(d->m, mod, o) < 0)
+		goto done;
+	arm_conventions(mod, triple);
+	if (emit_optimize(d->m, mod, tm, o) < 0)
+		goto done;
+	function_sections(mod, triple);
+	/* an object's footprint comes with it; other outputs measure one */
+	if (o->emit != LLVM_EMIT_OBJ && footprint_measure(mod, tm, &fp) < 0) {
+		ir_error(d->m, "internal error: emitting code for %s failed", o->source_name);
+		goto done;
+	}
+	if (emit_output(d, mod, tm, r, o->emit == LLVM_EMIT_ASM ? &(struct footprint){-1, -1}
+								  : &fp) < 0)
+		goto done;
+	d->code_size = fp.code_size;
+	d->stack_size = fp.stack_size;
+	rc = 0;
+done:
+	LLVMDisposeMessage(triple);
+	return rc;
 }

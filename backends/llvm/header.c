@@ -8,6 +8,9 @@
  * be included together in either order. Names from the model are written as
  * escaped string literals (also inside comments), so no model can break the
  * header. Everything here is deterministic: no dates, no absolute paths.
+ *
+ * PREFIX_STACK_SIZE (footprint.c) is a macro only: P_info's description is
+ * part of the code it measures.
  */
 #include "backend.h"
 #include "plan.h"
@@ -277,6 +280,9 @@ char *header_text(const struct model_desc *d, size_t *n)
 	add(&t, "#define %s_WORKSPACE_SIZE %" PRId64 "\n", up, d->workspace_size);
 	add(&t, "#define %s_WORKSPACE_ALIGN %d\n", up, PLAN_ALIGN);
 	add(&t, "#define %s_WEIGHTS_SIZE %" PRId64 "\n", up, d->weights_size);
+	if (d->stack_size >= 0)
+		add(&t, "/* worst-case stack bytes of a call of any entry point */\n"
+			"#define %s_STACK_SIZE %" PRId64 "\n", up, d->stack_size);
 	for (int k = 0; k < d->abi.ninputs; k++) {
 		add(&t, "\n");
 		tensor_macros(&t, d->m, up, "IN", k, &d->abi.inputs[k]);

@@ -51,6 +51,19 @@ static int count_quantized(const struct abi_tensor *t, int n)
 	return c;
 }
 
+/* The footprint line of -v: what the model takes on its target. */
+static void print_footprint(const struct model_desc *d, LLVMTargetMachineRef tm)
+{
+	char *triple = LLVMGetTargetMachineTriple(tm), *cpu = LLVMGetTargetMachineCPU(tm);
+	fprintf(d->o->verbose,
+		"qonnxc: %s: footprint on %s (%s): code %lld bytes, weights %lld bytes, "
+		"workspace %lld bytes, stack %lld bytes\n",
+		d->o->prefix, triple, cpu, (long long)d->code_size, (long long)d->weights_size,
+		(long long)d->workspace_size, (long long)d->stack_size);
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(cpu);
+}
+
 int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_result *r,
 		 char *err, size_t errlen)
 {
@@ -60,7 +73,7 @@ int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_
 	if (!tm)
 		return -2;
 	ir_rebuild_uses(m);
-	struct model_desc d = {.m = m, .o = o};
+	struct model_desc d = {.m = m, .o = o, .code_size = -1, .stack_size = -1};
 	abi_describe(m, &d.abi);
 	LLVMContextRef ctx = LLVMContextCreate();
 	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(o->source_name, ctx);
@@ -68,7 +81,7 @@ int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_
 	emit_set_target(mod, tm);
 	int rc = codegen_module(&d, ctx, mod);
 	if (rc == 0)
-		rc = emit_module(m, mod, tm, o, r);
+		rc = emit_module(&d, mod, tm, r);
 	if (rc == 0) {
 		r->header = header_text(&d, &r->header_size);
 		if (o->verbose)
@@ -78,6 +91,8 @@ int llvm_compile(struct ir_module *m, const struct llvm_options *o, struct llvm_
 				o->prefix, (long long)d.workspace_size, (long long)d.weights_size,
 				d.abi.ninputs, count_quantized(d.abi.inputs, d.abi.ninputs),
 				d.abi.noutputs);
+		if (o->verbose)
+			print_footprint(&d, tm);
 	} else {
 		llvm_result_free(r);
 	}
