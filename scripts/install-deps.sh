@@ -1,10 +1,12 @@
 #!/bin/sh
 # install-deps.sh: installs the Debian packages qonnxc needs to build and test,
-# if any is missing. Idempotent; uses sudo when not run as root.
+# if any is missing (the cross toolchains and QEMU are for the firmware tests,
+# tests/firmware/). Idempotent; uses sudo when not run as root.
 set -eu
 
 PACKAGES="make gcc libprotobuf-c-dev protobuf-c-compiler llvm-19-dev libonnx-dev
-python3 python3-onnx python3-numpy python3-pytest libcmocka-dev valgrind clang-19 libclang-rt-19-dev"
+python3 python3-onnx python3-numpy python3-pytest libcmocka-dev valgrind clang-19 libclang-rt-19-dev
+gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-user gcc-aarch64-linux-gnu"
 
 missing=""
 for p in $PACKAGES; do
