@@ -4,7 +4,7 @@
 #   fuzz/run.sh BINARY SECONDS SEEDDIR...
 #
 # The target reads the seeds and its own corpus, build-fuzz/corpus-NAME/
-# (where new inputs go), with the limits every run uses: 2 GiB of memory,
+# (where new inputs go; FUZZ_WORK_CORPUS names another folder), with the limits every run uses: 2 GiB of memory,
 # 10 s per input, inputs up to FUZZ_MAX_LEN bytes (default 300000, the
 # largest seed). The log goes to build-fuzz/NAME.log; at the end one line
 # gives executions, executions per second and corpus size. A finding makes
@@ -17,7 +17,7 @@ seconds=$2
 shift 2
 build=${FUZZ_BUILD:-build-fuzz}
 name=$(basename "$bin")
-corpus=$build/corpus-$name
+corpus=${FUZZ_WORK_CORPUS:-$build/corpus-$name}
 log=$build/$name.log
 mkdir -p "$corpus" "$build/artifacts"
 
