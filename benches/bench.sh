@@ -7,7 +7,7 @@
 #        MODELS (space-separated names, default all), SHARED (../shared)
 #
 # Per model: compile time of `qonnxc -O3` for the host (median of three),
-# object size split into code (.text) and weights (M_WEIGHTS_SIZE),
+# object size split into code (.text sections) and weights (M_WEIGHTS_SIZE),
 # workspace bytes (M_WORKSPACE_SIZE); latency at batch 1 (median and 10th
 # percentile of RUNS runs after warm-up, min and max over all rounds: the
 # machine's noise) by benches/bench_main.c, which varies the input between
@@ -91,7 +91,7 @@ bench_model() { # name model.onnx inputs.npy
 	"$qonnxc" -O3 --batch 64 --name=m "$model" -o "$d/b64/m.o" 2>/dev/null &&
 		cc $cc_flags -I"$d/b64" benches/bench_main.c "$d/b64/m.o" build/libqonnxrt.a -o "$d/bench64" ||
 		rm -f "$d/bench64"
-	code=$(size -A "$d/m.o" | awk '$1 == ".text" {print $2}')
+	code=$(size -A "$d/m.o" | awk '$1 ~ /^\.text/ {n += $2} END {print n + 0}')
 	weights=$(awk '$1 == "#define" && $2 == "M_WEIGHTS_SIZE" {print $3; exit}' "$d/m.h")
 	workspace=$(awk '$1 == "#define" && $2 == "M_WORKSPACE_SIZE" {print $3; exit}' "$d/m.h")
 	macs=$(count_macs "$model")

@@ -13,10 +13,19 @@
  * rows contiguously the loops run i, k, j with one row of accumulators per
  * i, which keeps every element's order of summation. A B known at compile
  * time is read from a table in B' order (so transB costs nothing).
+ *
+ * Integer MatMul with activations of at most 8 bits and a known B (with no
+ * batch dims of its own) goes to the vectorized dot-product kernel of
+ * k_dot.h instead, one row of A at a time. On a target without a wide
+ * vector unit, a B narrower than 8 bits that is already in row-major [K, N]
+ * order is read where it is, bit-packed, rather than copied into a byte
+ * table (firmware keeps 2-bit weights at 2 bits).
  */
 #include "k_linalg.h"
 
 #include <stdlib.h>
+
+#include "k_dot.h"
 
 /* Y[batch][i][j] = sum_k A[a0 + i*a_row + k*a_col] * B[b0 + k*b_row + j*b_col] */
 struct mm {
@@ -160,6 +169,58 @@ static int matmul_shape(struct cg *g, const struct ir_op *op, struct mm *p, stru
 	return 0;
 }
 
+struct bsrc {
+	const int64_t *data;
+	int64_t b_row, b_col;
+};
+
+static int64_t b_weight(const void *ctx, int64_t t, int64_t k, int64_t o)
+{
+	const struct bsrc *s = ctx;
+	(void)t;
+	return s->data[k * s->b_row + o * s->b_col];
+}
+
+/* The dot-product kernel for an integer A @ known B: 0 when emitted, 1
+ * when it does not apply (said with -v), -1 after an error. */
+static int matmul_dot(struct cg *g, const struct ir_op *op, const struct mm *p,
+		      const struct ir_type *yb, const int64_t *as, const int64_t *ys)
+{
+	const struct ir_type *at = &g->m->values[p->a].type, *bt = &g->m->values[p->b].type;
+	const char *why = "operands are not integers";
+	struct kd d;
+	struct bsrc src = {ir_known_data(g->m, p->b), p->b_row, p->b_col};
+	if (p->acc.kind != KL_INT || p->acc.ty != g->t_i32 || bt->elem != IR_ELEM_INT)
+		goto no;
+	why = "B is not a compile-time matrix without batch dims";
+	if (!src.data || bt->rank > 2 || ir_known_data(g->m, p->a))
+		goto no;
+	int rc = kd_plan(g, &d, at, 1, p->k, p->n, b_weight, &src, NULL, &why);
+	if (rc != 0)
+		return rc < 0 ? -1 : (kd_note(g, op, "scalar loops", why), 1);
+	kd_note(g, op, kd_mode_name(d.mode), "integer activations of at most 8 bits, known weights");
+	LLVMValueRef abase = cg_base(g, p->a);
+	if (!abase || !cg_base(g, p->y))
+		return -1;
+	struct cg_nest batch;
+	struct kl_for fi;
+	cg_nest_begin(g, &batch, yb->rank, yb->dims);
+	LLVMValueRef a0 = cg_linear(g, yb->rank, as, batch.iv);
+	LLVMValueRef y0 = cg_linear(g, yb->rank, ys, batch.iv);
+	LLVMValueRef i = kl_for_begin(g, &fi, p->m, "i");
+	LLVMValueRef aidx = kl_iadd(g, a0, kl_imul(g, i, p->a_row));
+	LLVMValueRef x = LLVMBuildInBoundsGEP2(g->b, g->t_i8, abase, &aidx, 1, "");
+	LLVMValueRef acc = kd_acc_begin(g, &d);
+	kd_accumulate(g, &d, acc, x, cg_i64(g, 0));
+	kd_store(g, &d, acc, p->y, kl_iadd(g, y0, kl_imul(g, i, p->n)), 1);
+	kl_for_end(g, &fi);
+	cg_nest_end(g, &batch);
+	return 0;
+no:
+	kd_note(g, op, "scalar loops", why);
+	return 1;
+}
+
 /* MatMul: Y = A @ B, batch dims broadcast. */
 static int k_matmul(struct cg *g, const struct ir_op *op)
 {
@@ -180,6 +241,11 @@ static int k_matmul(struct cg *g, const struct ir_op *op)
 		as[d] *= p.m * p.k;
 		bs[d] *= p.k * p.n;
 		ys[d] *= p.m * p.n;
+	}
+	if (ir_type_numel(&g->m->values[p.y].type) > 0) {
+		int rc = matmul_dot(g, op, &p, &yb, as, ys);
+		if (rc <= 0)
+			return rc;
 	}
 	if (make_btab(g, &p, ir_type_numel(&bb)) < 0)
 		return -1;

@@ -1,0 +1,314 @@
+/* k_dot.c: integer dot products vectorized over output channels (see
+ * k_dot.h for the shape, the variants and the packing).
+ *
+ * Code is written with explicit LLVM vector types (and the vpdpbusd
+ * intrinsic where the target has it), so it is vector code at every
+ * optimization level, without relying on the loop vectorizer. Assumes a
+ * little-endian target (x86-64, AArch64): four activations are read as one
+ * i32 whose byte j is activation j.
+ */
+#include "k_dot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *kd_mode_name(enum kd_mode m)
+{
+	static const char *const names[] = {[KD_VECTOR] = "vector-i32x8",
+					    [KD_VNNI256] = "vnni-vpdpbusd-ymm",
+					    [KD_VNNI512] = "vnni-vpdpbusd-zmm"};
+	return names[m];
+}
+
+/* The variant for g's target, or -1 (no vector unit worth using). */
+static int choose_mode(struct cg *g)
+{
+	if (cg_has_feature(g, "avx512vnni") && cg_has_feature(g, "avx512f"))
+		return KD_VNNI512;
+	if (cg_has_feature(g, "avxvnni") ||
+	    (cg_has_feature(g, "avx512vnni") && cg_has_feature(g, "avx512vl")))
+		return KD_VNNI256;
+	if (cg_has_feature(g, "avx2") || cg_has_feature(g, "neon"))
+		return KD_VECTOR;
+	return -1;
+}
+
+/* A private constant global holding `bytes` bytes of buf. */
+static LLVMValueRef const_bytes(struct cg *g, const char *buf, size_t bytes, const char *name)
+{
+	LLVMValueRef init = LLVMConstStringInContext2(g->ctx, buf, bytes, 1);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(gv, 64);
+	return gv;
+}
+
+static void put_i32(char *dst, int64_t v)
+{
+	uint32_t u = (uint32_t)(int32_t)v;
+	for (int b = 0; b < 4; b++)
+		dst[b] = (char)(unsigned char)(u >> (8 * b));
+}
+
+/* Byte offset of weight (t, k, o) in the packed table of mode m. */
+static int64_t packed_at(const struct kd *d, int64_t t, int64_t k, int64_t o)
+{
+	int64_t b = o / d->lanes, lane = o % d->lanes;
+	if (d->mode == KD_VECTOR)
+		return (t * d->k + k) * d->nb * d->lanes + o;
+	return (((t * d->kg + k / 4) * d->nb + b) * d->lanes + lane) * 4 + k % 4;
+}
+
+/* The packed weights, the start of the accumulators (bias) and, with an
+ * activation offset, the correction per tap; checks that no sum can leave
+ * the i32 range. */
+static int pack(struct cg *g, struct kd *d, kd_weight_fn *w, const void *ctx, const int64_t *bias,
+		int64_t xmax, const char **why)
+{
+	int64_t width = d->nb * d->lanes;
+	int64_t rows = d->mode == KD_VECTOR ? d->k : d->kg * 4;
+	size_t bytes = (size_t)(d->taps * rows * width);
+	char *tab = calloc(bytes ? bytes : 1, 1);
+	char *init = calloc((size_t)width * 4 * (size_t)(d->taps + 1), 1);
+	int rc = 1;
+	if (!tab || !init) {
+		rc = ir_error(g->m, "out of memory packing weights");
+		goto done;
+	}
+	for (int64_t o = 0; o < d->n; o++) {
+		int64_t bound = bias ? llabs(bias[o]) : 0, start = bias ? bias[o] : 0;
+		for (int64_t t = 0; t < d->taps; t++) {
+			int64_t colsum = 0;
+			for (int64_t k = 0; k < d->k; k++) {
+				int64_t v = w(ctx, t, k, o);
+				if (v < -128 || v > 127) {
+					*why = "weights wider than 8 bits";
+					goto done;
+				}
+				tab[packed_at(d, t, k, o)] = (char)(signed char)v;
+				colsum += v;
+				bound += llabs(v) * xmax;
+			}
+			put_i32(init + ((t + 1) * width + o) * 4, d->xoff * colsum);
+			bound += llabs(d->xoff * colsum);
+		}
+		if (bound >= ((int64_t)1 << 31)) {
+			*why = "sums may leave the i32 range";
+			goto done;
+		}
+		put_i32(init + o * 4, start);
+	}
+	d->wtab = const_bytes(g, tab, bytes ? bytes : 1, "packed_weights");
+	d->init = const_bytes(g, init, (size_t)width * 4 * (size_t)(d->taps + 1), "acc_start");
+	rc = 0;
+done:
+	free(tab);
+	free(init);
+	return rc;
+}
+
+int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, int64_t k,
+	    int64_t n, kd_weight_fn *w, const void *ctx, const int64_t *bias, const char **why)
+{
+	memset(d, 0, sizeof *d);
+	int mode = choose_mode(g);
+	if (mode < 0) {
+		*why = "the target has no wide vector unit (AVX2, NEON); weights stay bit-packed";
+		return 1;
+	}
+	if (xt->elem != IR_ELEM_INT || xt->bits > 8) {
+		*why = "activations are not integers of at most 8 bits";
+		return 1;
+	}
+	if (taps < 1 || k < 1 || n < 1) {
+		*why = "empty";
+		return 1;
+	}
+	d->mode = (enum kd_mode)mode;
+	d->lanes = mode == KD_VNNI512 ? 16 : 8;
+	d->taps = taps;
+	d->k = k;
+	d->n = n;
+	d->nb = (n + d->lanes - 1) / d->lanes;
+	d->kg = (k + 3) / 4;
+	d->xt = xt;
+	d->vty = LLVMVectorType(g->t_i32, (unsigned)d->lanes);
+	int64_t xmax = xt->is_signed ? (int64_t)1 << (xt->bits - 1) : ((int64_t)1 << xt->bits) - 1;
+	if (mode != KD_VECTOR && xt->is_signed) {
+		d->xoff = (int64_t)1 << (xt->bits - 1);
+		xmax = 2 * d->xoff - 1;
+	}
+	return pack(g, d, w, ctx, bias, xmax, why);
+}
+
+/* Pointer to the vector at element `index` (i32 units) of table tab. */
+static LLVMValueRef vec_at(struct cg *g, LLVMValueRef tab, LLVMValueRef index)
+{
+	return LLVMBuildInBoundsGEP2(g->b, g->t_i32, tab, &index, 1, "");
+}
+
+static LLVMValueRef load_vec(struct cg *g, LLVMTypeRef ty, LLVMValueRef ptr, unsigned align)
+{
+	LLVMValueRef v = LLVMBuildLoad2(g->b, ty, ptr, "");
+	LLVMSetAlignment(v, align);
+	return v;
+}
+
+static LLVMValueRef acc_slot(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t b)
+{
+	return vec_at(g, acc, cg_i64(g, b * d->lanes));
+}
+
+LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d)
+{
+	LLVMValueRef acc = cg_alloca(g, LLVMArrayType2(d->vty, (uint64_t)d->nb), "acc");
+	LLVMSetAlignment(acc, 64);
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef v = load_vec(g, d->vty, vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
+		LLVMBuildStore(g->b, v, acc_slot(g, d, acc, b));
+	}
+	return acc;
+}
+
+static LLVMValueRef splat(struct cg *g, LLVMValueRef x, int lanes)
+{
+	LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), (unsigned)lanes);
+	LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), x, cg_i32(g, 0), "");
+	LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->t_i32, (unsigned)lanes));
+	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
+}
+
+/* acc[b] (op)= v for every block b, v[b] from fn. */
+static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef word,
+		      LLVMValueRef wrow)
+{
+	const char *name = d->mode == KD_VNNI512 ? "llvm.x86.avx512.vpdpbusd.512"
+						 : "llvm.x86.avx512.vpdpbusd.256";
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, NULL, 0);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, NULL, 0);
+	LLVMValueRef xs = splat(g, word, d->lanes);
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef slot = acc_slot(g, d, acc, b);
+		LLVMValueRef wv = load_vec(g, d->vty, vec_at(g, wrow, cg_i64(g, b * d->lanes)),
+					   (unsigned)d->lanes * 4);
+		LLVMValueRef args[3] = {load_vec(g, d->vty, slot, 64), xs, wv};
+		LLVMBuildStore(g->b, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), slot);
+	}
+}
+
+/* Four activations from x[4 * gi ...] as one i32 (bytes beyond `valid` are
+ * 0), offset by xoff each. */
+static LLVMValueRef load_word(struct cg *g, const struct kd *d, LLVMValueRef x, LLVMValueRef gi,
+			      int valid)
+{
+	LLVMValueRef at = LLVMBuildNSWMul(g->b, gi, cg_i64(g, 4), "");
+	LLVMValueRef word;
+	if (valid == 4) {
+		LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &at, 1, "");
+		word = load_vec(g, g->t_i32, p, 1);
+	} else { /* the tail: byte by byte, never past x[K) */
+		word = cg_i32(g, 0);
+		for (int j = 0; j < valid; j++) {
+			LLVMValueRef idx = kl_iaddc(g, at, j);
+			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &idx, 1, "");
+			LLVMValueRef byte = LLVMBuildZExt(g->b, load_vec(g, g->t_i8, p, 1), g->t_i32, "");
+			word = LLVMBuildOr(g->b, word, LLVMBuildShl(g->b, byte, cg_i32(g, 8 * j), ""), "");
+		}
+	}
+	if (!d->xoff)
+		return word;
+	LLVMTypeRef v4 = LLVMVectorType(g->t_i8, 4);
+	LLVMValueRef bytes = LLVMBuildBitCast(g->b, word, v4, "");
+	LLVMValueRef off = splat(g, cg_const_int(g->t_i8, d->xoff), 4);
+	/* bytes past K become xoff too; their weights are 0 */
+	return LLVMBuildBitCast(g->b, LLVMBuildAdd(g->b, bytes, off, ""), g->t_i32, "");
+}
+
+/* The packed row group gi of tap `tap` (i32 units). */
+static LLVMValueRef vnni_row(struct cg *g, const struct kd *d, LLVMValueRef tap, LLVMValueRef gi)
+{
+	LLVMValueRef r = kl_iadd(g, kl_imul(g, tap, d->kg), gi);
+	return vec_at(g, d->wtab, kl_imul(g, r, d->nb * d->lanes));
+}
+
+static void accumulate_vnni(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
+			    LLVMValueRef tap)
+{
+	int64_t full = d->k / 4;
+	struct kl_for f;
+	if (full > 0) {
+		LLVMValueRef gi = kl_for_begin(g, &f, full, "kg");
+		vnni_step(g, d, acc, load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
+		kl_for_end(g, &f);
+	}
+	if (d->k % 4) {
+		LLVMValueRef gi = cg_i64(g, full);
+		vnni_step(g, d, acc, load_word(g, d, x, gi, (int)(d->k % 4)), vnni_row(g, d, tap, gi));
+	}
+	if (d->xoff) { /* minus xoff times the tap's column sums */
+		LLVMValueRef corr = kl_imul(g, kl_iaddc(g, tap, 1), d->nb * d->lanes);
+		for (int64_t b = 0; b < d->nb; b++) {
+			LLVMValueRef slot = acc_slot(g, d, acc, b);
+			LLVMValueRef c = load_vec(g, d->vty,
+						  vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
+			LLVMBuildStore(g->b, LLVMBuildSub(g->b, load_vec(g, d->vty, slot, 64), c, ""),
+				       slot);
+		}
+	}
+}
+
+static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
+			      LLVMValueRef tap)
+{
+	struct kl_for f;
+	LLVMTypeRef bvec = LLVMVectorType(g->t_i8, (unsigned)d->lanes);
+	LLVMValueRef k = kl_for_begin(g, &f, d->k, "k");
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &k, 1, "");
+	LLVMValueRef xv = splat(g, cg_widen(g, load_vec(g, g->t_i8, p, 1), d->xt, 32), d->lanes);
+	LLVMValueRef row = kl_imul(g, kl_iadd(g, kl_imul(g, tap, d->k), k), d->nb * d->lanes);
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef at = kl_iaddc(g, row, b * d->lanes);
+		LLVMValueRef wp = LLVMBuildInBoundsGEP2(g->b, g->t_i8, d->wtab, &at, 1, "");
+		LLVMValueRef wv = LLVMBuildSExt(g->b, load_vec(g, bvec, wp, 1), d->vty, "");
+		LLVMValueRef slot = acc_slot(g, d, acc, b);
+		LLVMValueRef sum = LLVMBuildAdd(g->b, load_vec(g, d->vty, slot, 64),
+						LLVMBuildMul(g->b, xv, wv, ""), "");
+		LLVMBuildStore(g->b, sum, slot);
+	}
+	kl_for_end(g, &f);
+}
+
+void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
+		   LLVMValueRef tap)
+{
+	if (d->mode == KD_VECTOR)
+		accumulate_vector(g, d, acc, x, tap);
+	else
+		accumulate_vnni(g, d, acc, x, tap);
+}
+
+void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,
+	      int64_t stride)
+{
+	static const struct ir_type i32 = {.elem = IR_ELEM_INT, .bits = 32, .is_signed = true};
+	const struct ir_type *yt = &g->m->values[y].type;
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef v = load_vec(g, d->vty, acc_slot(g, d, acc, b), 64);
+		for (int lane = 0; lane < d->lanes && b * d->lanes + lane < d->n; lane++) {
+			int64_t o = b * d->lanes + lane;
+			LLVMValueRef e = LLVMBuildExtractElement(g->b, v, cg_i32(g, lane), "");
+			cg_store(g, y, kl_iadd(g, y0, cg_i64(g, o * stride)), cg_convert(g, e, &i32, yt));
+		}
+	}
+}
+
+void kd_note(struct cg *g, const struct ir_op *op, const char *variant, const char *why)
+{
+	if (g->verbose)
+		fprintf(g->verbose, "qonnxc: kernel %s '%s': %s (%s)\n", ir_opinfo[op->code].name,
+			op->name, variant, why);
+}
