@@ -21,11 +21,6 @@
 
 #include <math.h>
 
-/* ONNX TensorProto data types of the signed widths Cast can give. */
-static const struct {
-	int bits, onnx;
-} widths[] = {{8, 3}, {16, 5}, {32, 6}, {64, 7}};
-
 /* Index along axis `axis` of a result of type t for flat element i of a
  * constant of type ct broadcast to it (0 when ct has no such dim). */
 static int64_t channel_of(const struct ir_type *t, const struct ir_type *ct, int axis, int64_t i)
@@ -88,39 +83,6 @@ static int exact_multiple(struct ir_module *m, int c, const struct ir_type *at, 
 	return li_add_const(m, arena_printf(&m->arena, "%s_k", base), &t, k);
 }
 
-/* The narrowest Cast width holding [lo, hi]. */
-static int width_for(long double lo, long double hi)
-{
-	for (int i = 0; i < 4; i++) {
-		long double lim = ldexpl(1, widths[i].bits - 1);
-		if (lo >= -lim && hi <= lim - 1)
-			return i;
-	}
-	return -1;
-}
-
-/* v as type i<widths[w].bits>: v itself, a retyped constant, or a Cast;
- * LI_REJECTED or -1 after an error. */
-static int widened(struct ir_module *m, int v, int w, const char *base)
-{
-	const struct ir_type *t = &m->values[v].type;
-	if (t->bits == widths[w].bits && t->is_signed)
-		return v;
-	if (m->values[v].kind == IR_VALUE_CONST) {
-		struct ir_type nt = ir_type_int(widths[w].bits, true, t->rank, t->dims);
-		nt.quant = t->quant;
-		return li_add_const(m, arena_printf(&m->arena, "%s_w", m->values[v].name), &nt,
-				    m->values[v].data);
-	}
-	int c = li_add_op(m, IR_OP_Cast, base, "wide", 1, &v);
-	if (c < 0)
-		return -1;
-	ir_set_attr_int(m, c, "to", widths[w].onnx);
-	if (li_infer(m, c) < 0)
-		return m->error[0] ? -1 : LI_REJECTED;
-	return m->ops[c].results[0];
-}
-
 /* Builds op o on integers a (quantized, first) and b; 1, 0 or -1. */
 static int build(struct ir_module *m, int o, int a, int b, int64_t blo, int64_t bhi)
 {
@@ -129,11 +91,11 @@ static int build(struct ir_module *m, int o, int a, int b, int64_t blo, int64_t 
 	ir_int_range(&m->values[a].type, &alo, &ahi);
 	long double lo = sub ? (long double)alo - bhi : (long double)alo + blo;
 	long double hi = sub ? (long double)ahi - blo : (long double)ahi + bhi;
-	int w = width_for(lo, hi);
+	int w = li_cast_bits(lo, hi);
 	if (w < 0)
 		return 0;
-	int wa = widened(m, a, w, m->ops[o].name);
-	int wb = wa < 0 ? wa : widened(m, b, w, m->ops[o].name);
+	int wa = li_widened(m, a, w, m->ops[o].name);
+	int wb = wa < 0 ? wa : li_widened(m, b, w, m->ops[o].name);
 	if (wa == -1 || wb == -1)
 		return -1;
 	if (wa < 0 || wb < 0)

@@ -6,23 +6,27 @@
  *   1. lower_qdq: each IntQuant / BipolarQuant with known parameters becomes
  *      Quantize (float -> quantized integer type) + Dequantize; on a constant
  *      input the Quantize is evaluated now into an integer constant.
- *   2. lower_sink: Dequantize moves downstream through data movement
+ *   2. lower_zero_point: an operand of MatMul or Conv with a nonzero zero
+ *      point z becomes Dequantize(q - z), the same values with zero point 0.
+ *   3. lower_rescale: Add, Sub and Concat of integers in unequal scales
+ *      get operands multiplied by integer ratios to one common scale.
+ *   4. lower_sink: Dequantize moves downstream through data movement
  *      (Reshape, Transpose, Resize nearest, DepthToSpace, Pad, Concat...),
  *      Relu, MaxPool and MatMul (scales multiply), so these run on integers;
  *      MatMul gives an accumulator type (ir/shape/linalg.c).
- *   3. lower_conv: the same through Conv (either layout), its bias becoming
+ *   5. lower_conv: the same through Conv (either layout), its bias becoming
  *      an integer in the accumulator's scale when exact (ir/shape/conv.c).
- *   4. lower_pool: AveragePool / GlobalAveragePool as an integer window sum
+ *   6. lower_pool: AveragePool / GlobalAveragePool as an integer window sum
  *      (a depthwise Conv of ones) and a division by the count.
- *   5. lower_add: Add/Sub of two branches in one scale, or of a constant
+ *   7. lower_add: Add/Sub of two branches in one scale, or of a constant
  *      that is exact in the integer's scale, on integers widened by Cast.
- *   6. lower_hoist: a Squeeze or Unsqueeze inside such a float chain moves
+ *   8. lower_hoist: a Squeeze or Unsqueeze inside such a float chain moves
  *      above its float ops, so that the chain joins up.
- *   7. lower_thresholds: a Dequantize'd integer reaching a Quantize through
+ *   9. lower_thresholds: a Dequantize'd integer reaching a Quantize through
  *      per-channel monotone float ops (Mul/Add/Sub/Div by constants, Relu,
  *      LeakyRelu, Clip) becomes one MultiThreshold whose thresholds are
  *      computed here.
- * Steps 2 to 7 repeat until nothing changes; each round restores program
+ * Steps 2 to 9 repeat until nothing changes; each round restores program
  * order and prunes what died.
  *
  * Real-valued semantics: every quantized tensor holds the integers the
@@ -31,9 +35,9 @@
  * exact accumulator, as the promote-f64 oracle does; the two can differ only
  * where the oracle's own rounding of a float sum crosses a rounding boundary
  * of a quantizer. The input quantizer keeps the float arithmetic of the
- * model's float type. What cannot be lowered (nonzero zero points into
- * Conv/MatMul, unequal scales meeting, per-channel quantization through
- * data movement) stays float, untouched.
+ * model's float type. What cannot be lowered (per-channel quantization
+ * through data movement, scales whose common unit needs more than 32 bits)
+ * stays float, untouched.
  *
  * Requires: a verified module, best after cleanup (BatchNormalization as
  * Mul/Add, Gemm as MatMul). Guarantees: a verified module computing the same
@@ -43,11 +47,14 @@
 #include "lower_integer.h"
 #include "passes.h"
 
+#include <math.h>
+
 enum { MAX_ROUNDS = 100 };
 
 /* The steps repeated until none changes anything, in this order. */
 static int (*const steps[])(struct ir_module *) = {
-	lower_fold_int, lower_sink, lower_conv, lower_pool, lower_add, lower_hoist,
+	lower_fold_int, lower_zero_point, lower_rescale, lower_sink, lower_conv, lower_pool,
+	lower_add, lower_hoist,
 	lower_thresholds,
 };
 enum { NSTEPS = sizeof steps / sizeof steps[0] };
@@ -165,6 +172,43 @@ int li_finish(struct ir_module *m, int o, int n)
 	m->ops[n].dead = true;
 	ir_rebuild_uses(m);
 	return 0;
+}
+
+/* ONNX TensorProto data types of the signed widths Cast can give. */
+static const struct {
+	int bits, onnx;
+} cast_widths[] = {{8, 3}, {16, 5}, {32, 6}, {64, 7}};
+
+int li_cast_bits(long double lo, long double hi)
+{
+	for (size_t i = 0; i < sizeof cast_widths / sizeof cast_widths[0]; i++) {
+		long double lim = ldexpl(1, cast_widths[i].bits - 1);
+		if (lo >= -lim && hi <= lim - 1)
+			return cast_widths[i].bits;
+	}
+	return -1;
+}
+
+int li_widened(struct ir_module *m, int v, int bits, const char *base)
+{
+	const struct ir_type *t = &m->values[v].type;
+	if (t->bits == bits && t->is_signed)
+		return v;
+	if (m->values[v].kind == IR_VALUE_CONST) {
+		struct ir_type nt = ir_type_int(bits, true, t->rank, t->dims);
+		nt.quant = t->quant;
+		return li_add_const(m, arena_printf(&m->arena, "%s_w", m->values[v].name), &nt,
+				    m->values[v].data);
+	}
+	int c = li_add_op(m, IR_OP_Cast, base, "wide", 1, &v);
+	if (c < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof cast_widths / sizeof cast_widths[0]; i++)
+		if (cast_widths[i].bits == bits)
+			ir_set_attr_int(m, c, "to", cast_widths[i].onnx);
+	if (li_infer(m, c) < 0)
+		return m->error[0] ? -1 : LI_REJECTED;
+	return m->ops[c].results[0];
 }
 
 static int tidy(struct ir_module *m)

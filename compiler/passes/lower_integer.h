@@ -42,12 +42,20 @@ int li_add_const(struct ir_module *m, const char *name, const struct ir_type *t,
  * killed: 1; 0 when that does not fit or n's result is 64 bits wide (an
  * accumulator whose bound is not proven; n killed); -1 after an error. */
 int li_finish(struct ir_module *m, int o, int n);
+/* The narrowest of 8, 16, 32 and 64 signed bits holding [lo, hi], or -1. */
+int li_cast_bits(long double lo, long double hi);
+/* v as a signed integer of `bits` (8/16/32/64), same quantization: v
+ * itself, a retyped constant, or a Cast named after base; LI_REJECTED, or
+ * -1 after an error. */
+int li_widened(struct ir_module *m, int v, int bits, const char *base);
 
 int lower_qdq(struct ir_module *m);        /* lower_qdq.c */
 int lower_fold_int(struct ir_module *m);   /* lower_qdq.c */
+int lower_zero_point(struct ir_module *m); /* lower_zero_point.c */
 int lower_sink(struct ir_module *m);       /* lower_sink.c */
 int lower_conv(struct ir_module *m);       /* lower_conv.c */
 int lower_pool(struct ir_module *m);       /* lower_pool.c */
+int lower_rescale(struct ir_module *m);    /* lower_rescale.c */
 int lower_add(struct ir_module *m);        /* lower_add.c */
 int lower_hoist(struct ir_module *m);      /* lower_hoist.c */
 int lower_thresholds(struct ir_module *m); /* lower_thresholds.c */

@@ -218,8 +218,8 @@ def cases():
     y = g.quant(h, 0.0918, 4)
     out.append(Case(g.name, g.model(x, [y]), x, what="LeakyRelu and Clip into thresholds"))
 
-    # 9. left in float: an activation zero point into a Conv, an unequal
-    #    Concat, an AveragePool whose border windows count fewer elements
+    # 9. left in float: an AveragePool whose border windows count fewer
+    #    elements (its zero-point Conv and unequal Concat do lower)
     g = Graph("stays_float")
     x = f32(g.r.uniform(-2, 2, [1, 2, 6, 6]))
     h = g.quant("x", 0.05, 8, signed=False, zeropt=17.0)
@@ -228,7 +228,7 @@ def cases():
     k = g.quant(g.op("AveragePool", [h], kernel_shape=[3, 3], pads=[1, 1, 1, 1]), 0.1, 4)
     y = g.op("Concat", [h, k], axis=1)
     out.append(Case(g.name, g.model(x, [y]), x, lowers=False,
-                    what="zero point into Conv, AveragePool without count_include_pad"))
+                    what="AveragePool without count_include_pad"))
 
     # 10. residual Add of two branches in one scale
     g = Graph("residual_add")
@@ -290,6 +290,38 @@ def cases():
     h = g.op("Squeeze", [h, g.const(np.array([2], dtype=np.int64), "axes")])
     y = g.quant(h, 0.125, 5)
     out.append(Case(g.name, g.model(x, [y]), x, what="Squeeze and Unsqueeze inside chains"))
+
+    # 14. nonzero zero points into Conv (padded: the padding is the real 0,
+    #     the integer z) and MatMul (an offset activation, and asymmetric
+    #     weights with a zero point per column)
+    g = Graph("zero_points")
+    x = f32(g.r.uniform(-1, 2, [3, 2, 5, 5]))
+    h = g.quant("x", 0.05, 8, signed=False, zeropt=23.0)
+    h = g.op("Conv", [h, g.weight([3, 2, 3, 3], 4, 0.1)], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    h = g.quant(h, 0.125, 6, signed=False, zeropt=9.0)
+    h = g.op("Flatten", [h])
+    wq = g.r.integers(0, 16, [75, 16]).astype(np.float64)
+    wz = f32(g.r.integers(0, 16, 16))
+    ws = f32(2.0 ** g.r.integers(-6, -2, 16))
+    w = g.const(f32((wq - wz) * ws), "w")
+    w = g.quant(w, ws, 4, signed=False, zeropt=wz)
+    h = g.op("MatMul", [h, w])
+    y = g.quant(h, 0.5, 5)
+    out.append(Case(g.name, g.model(x, [y]), x, what="zero points into Conv and MatMul"))
+
+    # 15. branches of unequal scales meeting: an Add of scales without a
+    #     simple ratio (a common unit 2^-27-ish, a wide sum) and a Concat of
+    #     scales 0.1 and 0.125 (common unit 0.025 in float32's binary terms)
+    g = Graph("unequal_scales")
+    x = f32(g.r.uniform(-2, 2, [4, 6]))
+    h = input_quant(g, "x", scale=1 / 16)
+    a = g.quant(g.op("Relu", [g.op("MatMul", [h, g.weight([6, 5], 3, 0.25)])]), 0.0733, 4,
+                signed=False)
+    b = g.quant(g.op("MatMul", [h, g.weight([6, 5], 3, 0.125)]), 0.05, 5)
+    s = g.quant(g.op("Relu", [g.op("Add", [a, b])]), 0.1, 4, signed=False)
+    c = g.quant(g.op("MatMul", [h, g.weight([6, 3], 4, 0.0625)]), 0.125, 4)
+    y = g.op("Concat", [s, c], axis=1)
+    out.append(Case(g.name, g.model(x, [y]), x, what="Add and Concat of unequal scales"))
     return out
 
 
