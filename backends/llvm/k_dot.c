@@ -33,6 +33,11 @@ static int choose_mode(struct cg *g)
 	return -1;
 }
 
+bool kd_has_vector_unit(struct cg *g)
+{
+	return choose_mode(g) >= 0;
+}
+
 /* A private constant global holding `bytes` bytes of buf. */
 static LLVMValueRef const_bytes(struct cg *g, const char *buf, size_t bytes, const char *name)
 {

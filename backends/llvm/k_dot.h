@@ -56,6 +56,8 @@ void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValue
  * elements y0 + o * stride of IR value y. */
 void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,
 	      int64_t stride);
+/* Whether g's target has a vector unit the kernel uses. */
+bool kd_has_vector_unit(struct cg *g);
 /* Its name, for -v. */
 const char *kd_mode_name(enum kd_mode m);
 /* With -v: one line naming op's kernel variant and why it was chosen. */

@@ -54,6 +54,10 @@ static int check_elements(struct cg *g, const struct ir_op *op, struct mm *p)
 /* Table of B' in [batch][k][n] order, built when B is known. */
 static int make_btab(struct cg *g, struct mm *p, int64_t nbatch)
 {
+	const struct ir_type *bt = &g->m->values[p->b].type;
+	if (!kd_has_vector_unit(g) && bt->elem == IR_ELEM_INT && bt->bits < 8 && p->b_row == p->n &&
+	    p->b_col == 1)
+		return 0; /* read in place, bit-packed (see the top of the file) */
 	int64_t per = p->k * p->n, total = nbatch * per;
 	int64_t *src = malloc((size_t)(total ? total : 1) * sizeof *src);
 	if (!src)
