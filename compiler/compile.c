@@ -77,31 +77,27 @@ static int write_outputs(const struct llvm_result *r, const char *code_path,
 			 const char *header_path)
 {
 	char err[512];
-	struct outfile code = {0}, header = {0};
-	bool have_code = false, have_header = false;
-	if (code_path) {
-		if (outfile_open(&code, code_path, err, sizeof err) < 0)
+	struct outfile out[2];
+	int n = 0;
+	const char *paths[2] = {code_path, header_path};
+	const char *data[2] = {r->code, r->header};
+	size_t size[2] = {r->code_size, r->header_size};
+	for (int i = 0; i < 2; i++) {
+		if (!paths[i])
+			continue;
+		if (outfile_open(&out[n], paths[i], err, sizeof err) < 0)
 			goto fail;
-		have_code = true;
-		fwrite(r->code, 1, r->code_size, code.f);
+		fwrite(data[i], 1, size[i], out[n++].f);
 	}
-	if (header_path) {
-		if (outfile_open(&header, header_path, err, sizeof err) < 0)
-			goto fail;
-		have_header = true;
-		fwrite(r->header, 1, r->header_size, header.f);
+	if (outfile_commit_all(out, n, err, sizeof err) < 0) {
+		n = 0;
+		goto fail;
 	}
-	if (have_code && (have_code = false, outfile_commit(&code, err, sizeof err) < 0))
-		goto fail;
-	if (have_header && (have_header = false, outfile_commit(&header, err, sizeof err) < 0))
-		goto fail;
 	return EXIT_OK;
 fail:
 	driver_error(NULL, "%s", err);
-	if (have_code)
-		outfile_abort(&code);
-	if (have_header)
-		outfile_abort(&header);
+	for (int i = 0; i < n; i++)
+		outfile_abort(&out[i]);
 	return EXIT_USAGE;
 }
 

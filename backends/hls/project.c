@@ -8,12 +8,15 @@
  * an earlier run wrote (it holds the marker file .qonnxc-hls): that one is
  * renamed aside, the new one renamed in, and the old one removed. Anything
  * else is refused before any work is done (hls_check_outdir). POSIX.
- * With a sink (hls_options.sink) the same files go to it instead.
+ * SIGINT, SIGTERM and SIGHUP are held meanwhile, so a kill never leaves the
+ * temporary directory behind. With a sink (hls_options.sink) the same files
+ * go to it instead.
  */
 #include "hls.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,8 +477,16 @@ static char *sibling_dir(const char *target, const char *what)
 	return s;
 }
 
-int hls_write_project(const char *outdir, const struct hls_file *files, int nfiles,
-		      const struct hls_golden *g, struct hls *h, char *err, size_t errlen)
+/* QONNXC_FAIL_AT=hls-commit in the environment (for tests only) makes the
+ * write fail once every file is in the temporary directory. */
+static bool fail_injected(void)
+{
+	const char *v = getenv("QONNXC_FAIL_AT");
+	return v && !strcmp(v, "hls-commit");
+}
+
+static int write_project_dir(const char *outdir, const struct hls_file *files, int nfiles,
+			     const struct hls_golden *g, struct hls *h, char *err, size_t errlen)
 {
 	if (hls_check_outdir(outdir, err, errlen) < 0)
 		return -1;
@@ -487,6 +498,10 @@ int hls_write_project(const char *outdir, const struct hls_file *files, int nfil
 	struct dest d = {.dir = tmp};
 	if (write_all(&d, files, nfiles, g, h, err, errlen) < 0)
 		goto fail;
+	if (fail_injected()) {
+		snprintf(err, errlen, "cannot write '%s': failure injected by QONNXC_FAIL_AT", outdir);
+		goto fail;
+	}
 	struct stat st;
 	if (stat(outdir, &st) == 0 && dir_empty(outdir) == 0) {
 		/* an earlier project: set it aside, then put the new one in place */
@@ -515,4 +530,22 @@ fail:
 	free(tmp);
 	free(old);
 	return -1;
+}
+
+/* SIGINT, SIGTERM and SIGHUP are held while the directory is written (from
+ * memory, so briefly): a kill takes effect once the new project is in place
+ * or gone, never leaving the temporary directory behind or the earlier
+ * project set aside. */
+int hls_write_project(const char *outdir, const struct hls_file *files, int nfiles,
+		      const struct hls_golden *g, struct hls *h, char *err, size_t errlen)
+{
+	sigset_t set, saved;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &saved);
+	int rc = write_project_dir(outdir, files, nfiles, g, h, err, errlen);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return rc;
 }
