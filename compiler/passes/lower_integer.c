@@ -36,8 +36,8 @@
  * where the oracle's own rounding of a float sum crosses a rounding boundary
  * of a quantizer. The input quantizer keeps the float arithmetic of the
  * model's float type. What cannot be lowered (per-channel quantization
- * through data movement, scales whose common unit needs more than 32 bits)
- * stays float, untouched.
+ * through Slice, Expand, Tile and the like, scales whose common unit needs
+ * more than 32 bits) stays float, untouched.
  *
  * Requires: a verified module, best after cleanup (BatchNormalization as
  * Mul/Add, Gemm as MatMul). Guarantees: a verified module computing the same

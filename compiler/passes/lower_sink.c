@@ -5,10 +5,12 @@
  * Dequantize'd operand: f(Dequantize(q), ...) == Dequantize(f(q, ...)), with
  * the integer op's result typed by shape inference (the same quantization as
  * q, or for MatMul an accumulator):
- *   movement  Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity,
- *             Slice, Expand, Tile, DepthToSpace, SpaceToDepth: they only
- *             copy elements, so any q quantized per tensor (a per-channel
- *             axis would move; not done).
+ *   movement  Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity:
+ *             they only copy elements; a per-channel quantization follows
+ *             its channels to their axis in the result (shape inference,
+ *             ir/shape/reshape.c; refused where the channels do not stay
+ *             one axis). Slice, Expand, Tile, DepthToSpace, SpaceToDepth:
+ *             any q quantized per tensor.
  *   Resize    nearest (copies elements; not tf_crop_and_resize, which
  *             invents an extrapolation value), q per tensor.
  *   Pad       q per tensor; mode constant needs the padding value c to be a
@@ -87,6 +89,15 @@ static int rebuild(struct ir_module *m, int o, int *operands)
 static int movement(struct ir_module *m, int o, int q, int *operands)
 {
 	return per_tensor(m->values[q].type.quant) ? rebuild(m, o, operands) : 0;
+}
+
+/* Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity: shape
+ * inference moves a per-channel quantization's axis along with the channels
+ * or rejects the op (ir/shape/reshape.c). */
+static int reshaping(struct ir_module *m, int o, int q, int *operands)
+{
+	(void)q;
+	return rebuild(m, o, operands);
 }
 
 static int resize(struct ir_module *m, int o, int q, int *operands)
@@ -227,16 +238,16 @@ static int transpose(struct ir_module *m, int o, int q, int *operands)
 {
 	if (m->values[q].kind == IR_VALUE_CONST && m->values[q].type.quant->n > 1)
 		return transpose_const(m, o, q);
-	return movement(m, o, q, operands);
+	return reshaping(m, o, q, operands);
 }
 
 static rule_fn *const rules[IR_OP_COUNT] = {
-	[IR_OP_Reshape] = movement,
-	[IR_OP_Flatten] = movement,
+	[IR_OP_Reshape] = reshaping,
+	[IR_OP_Flatten] = reshaping,
 	[IR_OP_Transpose] = transpose,
-	[IR_OP_Squeeze] = movement,
-	[IR_OP_Unsqueeze] = movement,
-	[IR_OP_Identity] = movement,
+	[IR_OP_Squeeze] = reshaping,
+	[IR_OP_Unsqueeze] = reshaping,
+	[IR_OP_Identity] = reshaping,
 	[IR_OP_Slice] = movement,
 	[IR_OP_Expand] = movement,
 	[IR_OP_Tile] = movement,

@@ -10,10 +10,40 @@
  *             inferred from the element count
  *   Squeeze   without axes, drops every dim of size 1; given axes must be 1
  *   Unsqueeze axes index the result (rank r + len(axes))
+ * A quantized integer input quantized along an axis keeps its quantization
+ * on the result's axis holding the same channels: under Transpose the axis
+ * the permutation moves it to; under the others (which keep element order)
+ * the result axis of the same size with the same number of elements after
+ * it, which must exist.
  */
 #include "common.h"
+#include "ir/quant.h"
 
 #include <inttypes.h>
+
+/* out's quantization from x's (see the top of the file): perm for a
+ * Transpose, NULL for the ops that keep element order. */
+static int follow_quant(struct ir_module *m, const struct ir_op *op, const struct ir_type *x,
+			const int64_t *perm, struct ir_type *out)
+{
+	const struct ir_quant *q = x->quant;
+	if (!q || q->n == 1 || q->axis < 0)
+		return 0;
+	int axis = -1;
+	int64_t inner_x = 1, inner = 1;
+	for (int i = q->axis + 1; i < x->rank; i++)
+		inner_x *= x->dims[i];
+	for (int j = out->rank - 1; j >= 0 && axis < 0; j--) {
+		if (perm ? perm[j] == q->axis : (out->dims[j] == x->dims[q->axis] && inner == inner_x))
+			axis = j;
+		inner *= out->dims[j];
+	}
+	if (axis < 0)
+		return ir_op_error(m, op, "the input's per-channel quantization (axis %d) has no "
+				   "axis in the result", q->axis);
+	out->quant = ir_quant_new(&m->arena, axis, q->n, q->scale, q->zero_point);
+	return 0;
+}
 
 /* Flatten; axis=1 */
 int shape_flatten(struct ir_module *m, struct ir_op *op)
@@ -33,6 +63,8 @@ int shape_flatten(struct ir_module *m, struct ir_op *op)
 	    shape_numel(m, op, x->dims, (int)axis, x->rank, &inner) < 0)
 		return -1;
 	struct ir_type out = ir_type_with_dims(*x, 2, (int64_t[]){outer, inner});
+	if (follow_quant(m, op, x, NULL, &out) < 0)
+		return -1;
 	return shape_set(m, op, 0, &out);
 }
 
@@ -96,6 +128,8 @@ int shape_reshape(struct ir_module *m, struct ir_op *op)
 	    reshape_dims(m, op, x, shape, n, allowzero, dims) < 0)
 		return -1;
 	struct ir_type out = ir_type_with_dims(*x, n, dims);
+	if (follow_quant(m, op, x, NULL, &out) < 0)
+		return -1;
 	return shape_set(m, op, 0, &out);
 }
 
@@ -109,18 +143,20 @@ int shape_transpose(struct ir_module *m, struct ir_op *op)
 	const int64_t *perm;
 	if (shape_attr_list(m, op, "perm", &perm, &n) < 0)
 		return -1;
-	int64_t dims[IR_MAX_RANK];
+	int64_t dims[IR_MAX_RANK], p[IR_MAX_RANK];
 	bool seen[IR_MAX_RANK] = {false};
 	if (perm && n != x->rank)
 		return ir_op_error(m, op, "perm has %d values but the input has rank %d", n, x->rank);
 	for (int i = 0; i < x->rank; i++) {
-		int64_t p = perm ? perm[i] : x->rank - 1 - i;
-		if (p < 0 || p >= x->rank || seen[p])
+		p[i] = perm ? perm[i] : x->rank - 1 - i;
+		if (p[i] < 0 || p[i] >= x->rank || seen[p[i]])
 			return ir_op_error(m, op, "perm is not a permutation of 0..%d", x->rank - 1);
-		seen[p] = true;
-		dims[i] = x->dims[p];
+		seen[p[i]] = true;
+		dims[i] = x->dims[p[i]];
 	}
 	struct ir_type out = ir_type_with_dims(*x, x->rank, dims);
+	if (follow_quant(m, op, x, p, &out) < 0)
+		return -1;
 	return shape_set(m, op, 0, &out);
 }
 
@@ -151,6 +187,8 @@ int shape_squeeze(struct ir_module *m, struct ir_op *op)
 		if (!drop[i])
 			dims[rank++] = x->dims[i];
 	struct ir_type out = ir_type_with_dims(*x, rank, dims);
+	if (follow_quant(m, op, x, NULL, &out) < 0)
+		return -1;
 	return shape_set(m, op, 0, &out);
 }
 
@@ -176,5 +214,7 @@ int shape_unsqueeze(struct ir_module *m, struct ir_op *op)
 	for (int i = 0, j = 0; i < rank; i++)
 		dims[i] = inserted[i] ? 1 : x->dims[j++];
 	struct ir_type out = ir_type_with_dims(*x, rank, dims);
+	if (follow_quant(m, op, x, NULL, &out) < 0)
+		return -1;
 	return shape_set(m, op, 0, &out);
 }

@@ -322,6 +322,23 @@ def cases():
     c = g.quant(g.op("MatMul", [h, g.weight([6, 3], 4, 0.0625)]), 0.125, 4)
     y = g.op("Concat", [s, c], axis=1)
     out.append(Case(g.name, g.model(x, [y]), x, what="Add and Concat of unequal scales"))
+
+    # 16. an accumulator quantized per channel (per-column weight scales)
+    #     through Reshape, Transpose, Squeeze and Flatten before its
+    #     requantization: the quantization axis follows the channels
+    g = Graph("per_channel_movement")
+    x = f32(g.r.uniform(-2, 2, [4, 6]))
+    h = input_quant(g, "x", scale=1 / 16)
+    sw = np.array([0.25, 0.125, 0.5, 0.0625, 0.25])
+    h = g.op("MatMul", [h, g.weight([6, 5], 4, sw, per_channel_axis=1)])
+    h = g.op("Reshape", [h, g.const(np.array([4, 5, 1], dtype=np.int64), "shape")])
+    h = g.op("Transpose", [h], perm=[2, 0, 1])
+    h = g.op("Squeeze", [h, g.const(np.array([0], dtype=np.int64), "axes")])
+    h = g.op("Unsqueeze", [h, g.const(np.array([2], dtype=np.int64), "axes")])
+    h = g.op("Flatten", [h], axis=1)
+    h = g.op("Mul", [h, g.const(f32(g.r.uniform(0.5, 1.5, 5)), "m")])
+    y = g.quant(g.op("Relu", [h]), 0.1875, 4, signed=False)
+    out.append(Case(g.name, g.model(x, [y]), x, what="per-channel quantization through movement"))
     return out
 
 
