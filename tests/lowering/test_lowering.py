@@ -22,7 +22,7 @@ channels-last,lower-integer, and also without channels-last, NCHW):
       compared in steps of its scale; the counts off by one step and by more
       are printed, with the float64 oracle's own counts beside them;
       together at most 0.1% of the elements, and none larger than one step
-      except where MULTI_STEP documents why.
+      except where the float64 oracle itself is (see below).
 The graphs of qmodels.py get (a) (where they must lower fully) and (b) in
 both layouts. The generated test models (tests/models) run before and after
 lower-integer: equal element for element in float64; in float32 equal except
@@ -66,10 +66,12 @@ PIPELINES = {"default": "cleanup,channels-last,lower-integer", "nchw": "cleanup,
 # lowering: the float64 oracle, which the lowered graph equals exactly (b),
 # is itself more than one step from ONNX Runtime in 185 of 1966080 elements
 # (at most 4 steps), and the original graph interpreted in float32 (no
-# lowering) in 60 (at most 3). The bound is the oracle's (the float32
-# lowered graph measures 179, at most 4: it differs from the oracle only
-# where cleanup's float32 BatchNorm constants round differently).
-MULTI_STEP = {"espcn_nn_resize_quant": (185, 4)}
+# lowering) in 60 (at most 3). So the test does not ask for "none larger
+# than one step" where the real-valued function itself is further than that
+# from ONNX Runtime: every element of the lowered graph more than one step
+# away must be one where the float64 oracle is more than one step away too
+# (and no further from the oracle than one step), which fails as soon as the
+# lowering adds a multi-step error of its own.
 # The largest models run their first samples only (each of their samples
 # takes ~0.7 s in the interpreter); smaller ones run every reference sample.
 MAX_INPUT_ELEMENTS = 2_000_000
@@ -273,8 +275,13 @@ def test_shared_against_onnxruntime(name):
                  (100.0 * counts[label][0] / ref.size,) + counts[label][1:]))
     one, more, worst = counts["lowered"]
     assert one + more <= 0.001 * ref.size
-    allowed, max_steps = MULTI_STEP.get(name, (0, 1))
-    assert more <= allowed and worst <= max_steps
+    far = np.abs(np.round(got / step) - np.round(ref / step)) > 1
+    oracle_far = np.abs(np.round(oracle / step) - np.round(ref / step)) > 1
+    from_oracle = np.abs(np.round(got / step) - np.round(oracle / step))
+    unexplained = far & ~(oracle_far & (from_oracle <= 1))
+    print("%s: %d elements more than one step from ONNX Runtime where the float64 oracle "
+          "is not" % (name, int(unexplained.sum())))
+    assert not unexplained.any()
 
 
 def test_print_after_all_tfc():
