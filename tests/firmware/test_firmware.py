@@ -281,7 +281,6 @@ def tfc_footprint(compiler, tmp_path):
     return fp
 
 
-@pytest.mark.xfail(reason="weights stored one byte per element", strict=False)
 def test_tfc_2w2a_weights_on_cortex_m4(compiler, tmp_path):
     """59,008 ternary weights at 2 bits are 14,752 bytes: the weights must
     take at most 15 KB."""
