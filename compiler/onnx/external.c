@@ -162,8 +162,10 @@ uint8_t *onnx_external_read(const Onnx__TensorProto *t, const char *what, const 
 	real = resolve(dir, loc.path, what, err, errlen);
 	if (!real)
 		goto fail;
-	f = fopen(real, "rb");
+	/* Only a regular file: opening a named pipe would wait for a writer forever. */
 	struct stat st;
+	if (stat(real, &st) == 0 && S_ISREG(st.st_mode))
+		f = fopen(real, "rb");
 	if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "tensor '%s': external data '%s' is not a readable file", what,
 			 loc.path);
