@@ -79,7 +79,7 @@ unit: $(UNIT_BINS)
 # then the LLVM backend's (compiled models linked with a C harness), then the
 # firmware built for Cortex-M4, Cortex-M0 and AArch64 and run under QEMU.
 PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lowering tests/bad/found \
-	tests/llvm tests/hls tests/firmware tests/reliability)
+	tests/llvm tests/hls tests/firmware tests/reliability tests/tools)
 e2e: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q $(PYTEST_DIRS)
 
@@ -118,6 +118,21 @@ examples: $(BUILD)/qonnxc
 
 clean:
 	rm -rf build build-san
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the compiler, the run-time
+# library with its headers and pkg-config file (runtime/qonnxrt.pc.in), and
+# the man page, written by qonnxc itself from its option table (qonnxc --man).
+PREFIX ?= /usr/local
+.PHONY: install
+install: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/qonnxc $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/qonnxc $(DESTDIR)$(PREFIX)/bin/qonnxc
+	install -m 644 $(BUILD)/libqonnxrt.a $(DESTDIR)$(PREFIX)/lib/libqonnxrt.a
+	install -m 644 runtime/qonnx_runtime.h runtime/npy.h $(DESTDIR)$(PREFIX)/include/qonnxc/
+	$(BUILD)/qonnxc --man > $(DESTDIR)$(PREFIX)/share/man/man1/qonnxc.1
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e "s|@VERSION@|$$($(BUILD)/qonnxc --version | cut -d' ' -f2)|" \
+		runtime/qonnxrt.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/qonnxrt.pc
 
 # qonnxc against ONNX Runtime on every shared model and the example, batch 1
 # and 64, compile time, sizes, peak MAC rate; table and benches/results.json
