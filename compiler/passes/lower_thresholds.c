@@ -17,6 +17,16 @@
  * range. The MultiThreshold result is q' itself (same quantized type); the
  * thresholds get the narrowest signed type holding them (the accumulator's
  * width, or one bit more when a level is never reached).
+ *
+ * The chain may end in a Trunc instead of a Quantize (QONNX.md; per-tensor
+ * parameters): its level is q = round_half_even(y / scale + zeropt), divided
+ * by t (2^(in_bitwidth - out_bitwidth) in version 1, 2^round(log2(out_scale
+ * / scale)) in version 2), clamped to the out_bitwidth grid (version 2), and
+ * rounded by its rounding_mode, all in double as the interpreter does. The
+ * MultiThreshold then gives those levels typed with (scale, zeropt) in
+ * version 1 and (out_scale, zeropt / t) in version 2 (an integer zero point
+ * is required), over the range of levels the accumulator can reach, and a
+ * Dequantize stands for the Trunc's float result.
  */
 #include "cleanup.h"
 #include "ir/quant.h"
@@ -36,7 +46,10 @@ struct chain {
 	double *per[MAX_CHAIN]; /* each op's constant per channel */
 	double *shift[MAX_CHAIN]; /* BatchNormalization: its additive term */
 	bool nan;           /* the chain gave NaN somewhere: not lowered */
-	enum ir_rounding rounding; /* the Quantize's */
+	enum ir_rounding rounding; /* the Quantize's or Trunc's */
+	bool trunc;         /* the chain ends in a Trunc (its parameters below) */
+	double in_scale, in_zero, t, lo, hi; /* hi < lo: version 1, no clamp */
+	double out_scale, out_zero;     /* the result's quantization */
 };
 
 /* A float operand known at compile time (a constant, or a Dequantize of
@@ -141,13 +154,56 @@ static int const_axis(const struct ir_type *x, const struct ir_type *ct)
 	return axis;
 }
 
+/* A known float scalar operand k of op, into *v. */
+static bool scalar(struct ir_module *m, const struct ir_op *op, int k, double *v)
+{
+	int x = k < op->noperands ? op->operands[k] : IR_NONE;
+	if (!known_float(m, x) || ir_type_numel(&m->values[x].type) != 1)
+		return false;
+	*v = known_elem(m, x, 0);
+	return isfinite(*v);
+}
+
+/* A Trunc's parameters (see the top of the file): false when they are not
+ * known scalars or not valid (the interpreter reports those). */
+static bool trunc_params(struct ir_module *m, const struct ir_op *op, struct chain *ch)
+{
+	double in_bits, out_bits, out_scale = 0, k;
+	bool v2 = op->noperands == 6;
+	if (!scalar(m, op, 1, &ch->in_scale) || !scalar(m, op, 2, &ch->in_zero) ||
+	    !scalar(m, op, 3, &in_bits) || !scalar(m, op, v2 ? 5 : 4, &out_bits) ||
+	    (v2 && !scalar(m, op, 4, &out_scale)) || !(ch->in_scale > 0))
+		return false;
+	if (out_bits < 1 || out_bits > 32 || out_bits != floor(out_bits) ||
+	    in_bits != floor(in_bits) || ch->in_zero != floor(ch->in_zero))
+		return false;
+	k = v2 ? ir_round(log2(out_scale / ch->in_scale), IR_ROUND_HALF_EVEN) : in_bits - out_bits;
+	if (!(k >= -60 && k <= 60))
+		return false;
+	ch->t = ldexp(1, (int)k);
+	ch->lo = 1, ch->hi = 0; /* version 1: no clamp */
+	ch->out_scale = ch->in_scale, ch->out_zero = ch->in_zero;
+	if (v2) {
+		int64_t lo, hi;
+		ir_quant_grid((int)out_bits, ir_attr_int(op, "signed", 1) != 0,
+			      ir_attr_int(op, "narrow", 0) != 0, &lo, &hi);
+		ch->lo = (double)lo, ch->hi = (double)hi;
+		ch->out_scale = out_scale;
+		ch->out_zero = ch->in_zero / ch->t;
+	}
+	return out_scale >= 0 && ch->out_zero == floor(ch->out_zero);
+}
+
 static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 {
 	memset(ch, 0, sizeof *ch);
 	ch->quantize = qop;
 	ch->axis = -1;
+	ch->trunc = m->ops[qop].code == IR_OP_Trunc;
+	if (ch->trunc && !trunc_params(m, &m->ops[qop], ch))
+		return false;
 	bool had_error = m->error[0] != 0;
-	if (ir_rounding_mode(m, &m->ops[qop], "ROUND", &ch->rounding) < 0) {
+	if (ir_rounding_mode(m, &m->ops[qop], ch->trunc ? "FLOOR" : "ROUND", &ch->rounding) < 0) {
 		if (!had_error) /* not lowered, not an error */
 			m->error[0] = 0;
 		return false;
@@ -183,7 +239,8 @@ static bool find_chain(struct ir_module *m, int qop, struct chain *ch)
 	const struct ir_quant *aq = at->quant, *oq = m->values[m->ops[qop].results[0]].type.quant;
 	if (at->rank != xt->rank || memcmp(at->dims, xt->dims, sizeof at->dims) || at->bits > 60)
 		return false;
-	if (!take_axis(ch, aq->n > 1 ? aq->axis : -1) || !take_axis(ch, oq->n > 1 ? oq->axis : -1))
+	if (!take_axis(ch, aq->n > 1 ? aq->axis : -1) ||
+	    !take_axis(ch, oq && oq->n > 1 ? oq->axis : -1))
 		return false;
 	ch->channels = ch->axis >= 0 ? at->dims[ch->axis] : 1;
 	return true;
@@ -238,6 +295,20 @@ static bool read_constants(struct ir_module *m, struct chain *ch)
 	return true;
 }
 
+/* The level a Trunc gives the real value y (see the top of the file). */
+static double trunc_level(struct chain *ch, double y)
+{
+	double q = ir_round(y / ch->in_scale + ch->in_zero, IR_ROUND_HALF_EVEN);
+	if (isnan(q)) {
+		ch->nan = true;
+		return 0;
+	}
+	q /= ch->t;
+	if (ch->lo <= ch->hi)
+		q = q > ch->hi ? ch->hi : q < ch->lo ? ch->lo : q;
+	return ir_round(q, ch->rounding);
+}
+
 /* The Quantize level of accumulator value a on channel c, in double. */
 static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 {
@@ -267,6 +338,8 @@ static double level(struct ir_module *m, struct chain *ch, int64_t c, int64_t a)
 		default: y = y > 0 ? y : 0; break;
 		}
 	}
+	if (ch->trunc)
+		return trunc_level(ch, y);
 	int bits = (int)ir_attr_int(qz, "bits", 0);
 	bool is_signed = ir_attr_int(qz, "signed", 1) != 0;
 	double q = y / ir_quant_scale(oq, c) + (double)ir_quant_zero(oq, c);
@@ -323,15 +396,87 @@ static void channel_thresholds(struct ir_module *m, struct chain *ch, int64_t c,
 	}
 }
 
-static int build(struct ir_module *m, struct chain *ch)
+/* The levels the result takes: base + k * step for k = 0..k_count, typed
+ * bits/is_signed. */
+struct levels {
+	int64_t base, step, k_count;
+	int bits;
+	bool is_signed;
+};
+
+static void quantize_levels(const struct ir_op *qz, struct levels *lv)
+{
+	lv->bits = (int)ir_attr_int(qz, "bits", 0);
+	lv->is_signed = ir_attr_int(qz, "signed", 1) != 0;
+	bool bipolar = lv->is_signed && lv->bits == 1;
+	int64_t lo, hi;
+	ir_quant_grid(lv->bits, lv->is_signed, ir_attr_int(qz, "narrow", 0) != 0, &lo, &hi);
+	lv->base = bipolar ? -1 : lo;
+	lv->step = bipolar ? 2 : 1;
+	lv->k_count = bipolar ? 1 : hi - lo;
+}
+
+/* A Trunc's levels: its clamp range (version 2), or those the accumulator's
+ * range reaches on any channel (version 1). */
+static void trunc_levels(struct ir_module *m, struct chain *ch, struct levels *lv)
+{
+	double lo = ch->lo, hi = ch->hi;
+	if (lo > hi) {
+		int64_t amin, amax;
+		ir_int_range(&m->values[ch->acc].type, &amin, &amax);
+		lo = INFINITY, hi = -INFINITY;
+		for (int64_t c = 0; c < ch->channels; c++) {
+			double a = level(m, ch, c, amin), b = level(m, ch, c, amax);
+			lo = fmin(lo, fmin(a, b));
+			hi = fmax(hi, fmax(a, b));
+		}
+	}
+	lv->is_signed = lo < 0;
+	lv->bits = 0;
+	if (!(hi - lo <= 4096) || !(fabs(lo) < 0x1p31 && fabs(hi) < 0x1p31))
+		return;
+	lv->base = (int64_t)lo;
+	lv->step = 1;
+	lv->k_count = (int64_t)hi - lv->base;
+	if (lv->is_signed)
+		lv->bits = ir_signed_bits_for(lv->base, (int64_t)hi);
+	else
+		for (lv->bits = 1; (int64_t)hi >> lv->bits; lv->bits++)
+			;
+}
+
+/* The scale and zero point operands of the MultiThreshold: the Quantize's,
+ * or new scalar constants for a Trunc's result; false after an error or
+ * when the constants cannot be added. */
+static bool result_quant(struct ir_module *m, struct chain *ch, int *scale, int *zero)
 {
 	const struct ir_op *qz = &m->ops[ch->quantize];
-	int bits = (int)ir_attr_int(qz, "bits", 0);
-	bool is_signed = ir_attr_int(qz, "signed", 1) != 0, bipolar = is_signed && bits == 1;
-	int64_t lo, hi;
-	ir_quant_grid(bits, is_signed, ir_attr_int(qz, "narrow", 0) != 0, &lo, &hi);
-	int64_t base = bipolar ? -1 : lo, step = bipolar ? 2 : 1, k_count = bipolar ? 1 : hi - lo;
-	if (k_count < 1 || k_count > 4096)
+	if (!ch->trunc) {
+		*scale = qz->operands[1], *zero = qz->operands[2];
+		return true;
+	}
+	struct ir_type ft = ir_type_f32(0, NULL);
+	float sz[2] = {(float)ch->out_scale, (float)ch->out_zero};
+	if ((double)sz[0] != ch->out_scale || (double)sz[1] != ch->out_zero)
+		return false;
+	const char *name = qz->name;
+	*scale = li_add_const(m, arena_printf(&m->arena, "%s_out_scale", name), &ft, &sz[0]);
+	*zero = *scale < 0 ? *scale
+			  : li_add_const(m, arena_printf(&m->arena, "%s_out_zero", name), &ft, &sz[1]);
+	return *scale >= 0 && *zero >= 0;
+}
+
+static int build(struct ir_module *m, struct chain *ch)
+{
+	struct levels lv;
+	if (ch->trunc)
+		trunc_levels(m, ch, &lv);
+	else
+		quantize_levels(&m->ops[ch->quantize], &lv);
+	int bits = lv.bits;
+	bool is_signed = lv.is_signed;
+	int64_t base = lv.base, step = lv.step, k_count = lv.k_count;
+	if (bits < 1 || k_count < 1 || k_count > 4096)
 		return 0;
 	int64_t C = ch->channels, tlo = 0, thi = 0;
 	int64_t *rows = arena_alloc(&m->arena, (size_t)(C * k_count) * sizeof *rows);
@@ -349,7 +494,7 @@ static int build(struct ir_module *m, struct chain *ch)
 		tlo = rows[i] < tlo ? rows[i] : tlo;
 		thi = rows[i] > thi ? rows[i] : thi;
 	}
-	qz = &m->ops[ch->quantize];
+	const struct ir_op *qz = &m->ops[ch->quantize];
 	struct ir_type tt = ir_type_int(ir_signed_bits_for(tlo, thi), true, 2, (int64_t[]){C, k_count});
 	struct ir_type dt = ir_type_int(1, false, 1, (int64_t[]){C});
 	int t = li_add_const(m, arena_printf(&m->arena, "%s_thresholds", qz->name), &tt, rows);
@@ -357,8 +502,11 @@ static int build(struct ir_module *m, struct chain *ch)
 					   &dt, desc);
 	if (t < 0 || dv < 0)
 		return t == LI_REJECTED || dv == LI_REJECTED ? 0 : -1;
+	int scale, zero;
+	if (!result_quant(m, ch, &scale, &zero))
+		return m->error[0] ? -1 : 0;
 	qz = &m->ops[ch->quantize];
-	int operands[5] = {ch->acc, t, qz->operands[1], qz->operands[2], dv};
+	int operands[5] = {ch->acc, t, scale, zero, dv};
 	int y = qz->results[0];
 	int o = li_add_op(m, IR_OP_MultiThreshold, qz->name, "mt", any_down ? 5 : 4, operands);
 	if (o < 0)
@@ -369,8 +517,15 @@ static int build(struct ir_module *m, struct chain *ch)
 	ir_set_attr_int(m, o, "signed", is_signed);
 	ir_set_attr_int(m, o, "out_bias", base);
 	ir_set_attr_int(m, o, "out_step", step);
-	if (li_infer(m, o) < 0 || !li_replace(m, ch->quantize, o, y))
+	if (li_infer(m, o) < 0)
 		return 0;
+	if (ch->trunc) {
+		int r = li_finish(m, ch->quantize, o);
+		if (r <= 0)
+			return r;
+	} else if (!li_replace(m, ch->quantize, o, y)) {
+		return 0;
+	}
 	for (int i = 0; i < ch->n; i++)
 		m->ops[ch->ops[i]].dead = true;
 	ir_rebuild_uses(m);
@@ -381,7 +536,8 @@ int lower_thresholds(struct ir_module *m)
 {
 	int changes = 0, nops = m->nops;
 	for (int o = 0; o < nops; o++) {
-		if (m->ops[o].dead || m->ops[o].code != IR_OP_Quantize)
+		if (m->ops[o].dead ||
+		    (m->ops[o].code != IR_OP_Quantize && m->ops[o].code != IR_OP_Trunc))
 			continue;
 		struct chain ch;
 		if (!find_chain(m, o, &ch) || !read_constants(m, &ch))

@@ -5,7 +5,8 @@ every other case with a QONNX quantizer that lowers to Quantize) and every graph
 tests/lowering/qmodels.py the lowering makes fully integer (convolution
 stacks in both layouts, depthwise and grouped Conv, MaxPool, average pools as
 sums, Concat, Resize, Pad, DepthToSpace, Transpose, residual Add, MatMul
-biases, thresholds on every kind of monotone chain).
+biases, thresholds on every kind of monotone chain, zero points, unequal
+scales, per-channel quantization through reshapes, Trunc).
 
 For each: the project is generated, `make csim` passes every golden vector
 bit for bit, the testbench on the case's own inputs gives exactly the
@@ -60,7 +61,8 @@ def selected(case):
 CASES = sorted(c.name for c in generate.all_cases() if selected(c))
 LOWERING = ["avgpool", "chains", "conv1d_bipolar", "conv_bias_exact", "conv_bias_tail",
             "conv_stack_nchw", "conv_stack_nhwc", "matmul_bias_exact", "movement",
-            "residual_add"]
+            "per_channel_movement", "rank_change_in_chain", "residual_add", "trunc_after_pool",
+            "unequal_scales", "zero_points"]
 
 
 def check_case(model, inputs, workdir, group, name, bitint):

@@ -339,6 +339,26 @@ def cases():
     h = g.op("Mul", [h, g.const(f32(g.r.uniform(0.5, 1.5, 5)), "m")])
     y = g.quant(g.op("Relu", [h]), 0.1875, 4, signed=False)
     out.append(Case(g.name, g.model(x, [y]), x, what="per-channel quantization through movement"))
+
+    # 17. Trunc after an average pool (as Brevitas exports a TruncAvgPool:
+    #     AveragePool, Mul by the window size, Trunc): version 1 with FLOOR,
+    #     version 2 (out_scale, clamp) with ROUND, on integers both
+    g = Graph("trunc_after_pool")
+    x = f32(g.r.uniform(0, 16, [1, 3, 6, 6]))
+    q = g.quant("x", 1 / 16, 8, signed=False)
+
+    def pool_sum(q):
+        h = g.op("AveragePool", [q], kernel_shape=[2, 2], strides=[2, 2])
+        return g.op("Mul", [h, g.const(f32(4.0), "k")])
+    t1 = g.op("Trunc", [pool_sum(q), g.const(f32(1 / 16), "s"), g.const(f32(0.0), "z"),
+                        g.const(f32(10.0), "b"), g.const(f32(8.0), "b")], domain=QDOMAIN,
+              rounding_mode="FLOOR")
+    t2 = g.op("Trunc", [pool_sum(q), g.const(f32(1 / 16), "s"), g.const(f32(0.0), "z"),
+                        g.const(f32(10.0), "b"), g.const(f32(0.5), "os"), g.const(f32(5.0), "b")],
+              domain=QDOMAIN, rounding_mode="ROUND", signed=0)
+    h = g.op("Concat", [t1, t2], axis=1)
+    y = g.quant(g.op("Mul", [h, g.const(f32(0.75), "m")]), 0.25, 6, signed=False)
+    out.append(Case(g.name, g.model(x, [y]), x, what="Trunc versions 1 and 2 after a pool"))
     return out
 
 
