@@ -79,7 +79,7 @@ unit: $(UNIT_BINS)
 # then the LLVM backend's (compiled models linked with a C harness), then the
 # firmware built for Cortex-M4, Cortex-M0 and AArch64 and run under QEMU.
 PYTEST_DIRS := $(wildcard tests/e2e tests/passes tests/channels_last tests/lowering tests/bad/found \
-	tests/llvm tests/hls tests/firmware tests/reliability tests/tools)
+	tests/llvm tests/hls tests/firmware tests/reliability tests/tools tests/perf)
 e2e: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 	QONNXC=$(abspath $(BUILD)/qonnxc) $(PYTHON) -m pytest -q $(PYTEST_DIRS)
 
