@@ -5,14 +5,19 @@
  * Nothing is written to the file system; the .npy golden vectors go through
  * the npy writer to /dev/null, which it writes in place.
  *
- * Cost: LLVM code generation and emission take milliseconds even for a
- * tiny graph (a hundred times the import), and the HLS golden vectors run
- * the interpreter once more, so both run only on small graphs
+ * Cost: LLVM code generation and emission take tens of milliseconds even
+ * for a tiny graph (the front-end and passes take about one), and the HLS
+ * golden vectors run the interpreter once more, so both run only on small
+ * graphs
  * (BACKEND_MAX_OPS live ops, BACKEND_MAX_BYTES of tensors in all) that the
  * interpreter's budget admits (the caller decides that); bigger inputs stop
- * after the passes. Emission is at -O0 for three inputs in four, -O2 for
- * the fourth (chosen by the caller's hash), which keeps executions per
- * second within a factor of about two of the front-end alone.
+ * after the passes. Under ASan one llvm_compile of a tiny graph costs about
+ * 40 ms at -O0 (most of it creating the target machine and LLVM's own
+ * allocations, whatever is emitted) and 200 ms at -O2, so -O2 is kept to
+ * one input in eight (llvm_runs).
+ *
+ * FUZZ_BACKENDS in the environment names the backends to run ("llvm",
+ * "hls", both, or "none"); all by default.
  *
  * Findings (abort, so that libFuzzer keeps the input): a backend failing
  * without a message or with an internal error, the LLVM backend rejecting
@@ -65,13 +70,24 @@ static int sink_array(void *ctx, const char *path, const struct qrt_array *a)
 	return 0;
 }
 
-static void run_llvm(struct ir_module *m, bool optimize)
+/* What LLVM emits, by the caller's hash: mostly an object at -O0; one
+ * input in eight at -O2 (five times slower), one each as assembly, textual
+ * IR and bitcode. */
+static const struct {
+	enum llvm_emit emit;
+	int opt_level;
+} llvm_runs[8] = {
+	{LLVM_EMIT_OBJ, 2}, {LLVM_EMIT_OBJ, 0}, {LLVM_EMIT_OBJ, 0}, {LLVM_EMIT_OBJ, 0},
+	{LLVM_EMIT_OBJ, 0}, {LLVM_EMIT_ASM, 0}, {LLVM_EMIT_LLVM, 0}, {LLVM_EMIT_BC, 0},
+};
+
+static void run_llvm(struct ir_module *m, unsigned choice)
 {
 	char err[512] = "";
 	struct llvm_options lo = {
 		.prefix = "m",
-		.opt_level = optimize ? 2 : 0,
-		.emit = LLVM_EMIT_OBJ,
+		.opt_level = llvm_runs[choice % 8].opt_level,
+		.emit = llvm_runs[choice % 8].emit,
 		.source_name = "fuzz.onnx",
 		.version = "fuzz",
 	};
@@ -119,6 +135,9 @@ static void run_hls(struct ir_module *m)
 
 void fuzz_backends(struct ir_module *m, unsigned choice)
 {
-	run_llvm(m, choice % 4 == 3);
-	run_hls(m);
+	const char *only = getenv("FUZZ_BACKENDS");
+	if (!only || strstr(only, "llvm"))
+		run_llvm(m, choice);
+	if (!only || strstr(only, "hls"))
+		run_hls(m);
 }

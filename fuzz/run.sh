@@ -4,12 +4,14 @@
 #   fuzz/run.sh BINARY SECONDS SEEDDIR...
 #
 # The target reads the seeds and its own corpus, build-fuzz/corpus-NAME/
-# (where new inputs go; FUZZ_WORK_CORPUS names another folder), with the limits every run uses: 2 GiB of memory,
-# 10 s per input, inputs up to FUZZ_MAX_LEN bytes (default 300000, the
-# largest seed). The log goes to build-fuzz/NAME.log; at the end one line
-# gives executions, executions per second and corpus size. A finding makes
-# the exit status non-zero and prints the end of the report; the input is
-# in build-fuzz/artifacts/.
+# (where new inputs go; FUZZ_WORK_CORPUS names another folder), with the
+# limits every run uses: 2 GiB of memory, FUZZ_TIMEOUT seconds per input
+# (default 10; a run at nice 19 on a busy machine gets a few percent of a
+# core and needs more), inputs up to FUZZ_MAX_LEN bytes (default 300000,
+# the largest seed). The log goes to build-fuzz/NAME.log; at the end one
+# line gives executions, executions per second and corpus size. A finding
+# makes the exit status non-zero and prints the end of the report; the
+# input is in build-fuzz/artifacts/.
 set -u
 
 bin=$1
@@ -23,7 +25,7 @@ mkdir -p "$corpus" "$build/artifacts"
 
 echo "fuzz: running $name for $seconds s (log in $log)"
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-"$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+"$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" \
 	-max_len="${FUZZ_MAX_LEN:-300000}" -dict=fuzz/onnx.dict -print_final_stats=1 \
 	-artifact_prefix="$build/artifacts/$name-" "$corpus" "$@" >"$log" 2>&1
 status=$?
