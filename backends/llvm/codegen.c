@@ -23,6 +23,7 @@
  */
 #include "backend.h"
 #include "kernels.h"
+#include "fuse.h"
 #include "plan.h"
 #include "storage.h"
 
@@ -32,7 +33,7 @@
 
 /* Role of an op in the entry points (see above); a view is not emitted at
  * all, its result sharing its operand's memory. */
-enum op_role { ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW };
+enum op_role { ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW, ROLE_FUSED };
 
 struct body {
 	LLVMValueRef fn;
@@ -149,12 +150,35 @@ static void find_views(struct cg *g, struct body *bd, int *alias)
 	}
 }
 
+/* Float scaling chains read only by a Quantize are computed on load
+ * (fuse.c): their results take no workspace and their ops emit nothing.
+ * The chain must start from a caller's array (a graph input or a view of
+ * one), which stays intact until the Quantize reads through the chain: a
+ * workspace tensor's bytes could be reused after its last planned reader. */
+static void find_fused(struct cg *g, struct body *bd, struct arena *a)
+{
+	struct ir_module *m = g->m;
+	bool *fused = arena_alloc(a, sizeof *fused * (size_t)(m->nops + 1));
+	fuse_find(m, fused);
+	for (int o = 0; o < m->nops; o++) {
+		struct cg_storage *s = &g->storage[m->ops[o].results[0]];
+		enum cg_place from = g->storage[fuse_source(m, &m->ops[o])].place;
+		if (!fused[o] || bd->role[o] != ROLE_PLAIN || s->place != CG_PLACE_WORKSPACE ||
+		    (from != CG_PLACE_ARG && from != CG_PLACE_FUSED))
+			continue;
+		s->place = CG_PLACE_FUSED;
+		s->fused_op = o;
+		bd->role[o] = ROLE_FUSED;
+	}
+}
+
 static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct arena *a)
 {
 	struct ir_module *m = g->m;
 	int64_t *bytes = arena_alloc(a, sizeof *bytes * (size_t)(m->nvalues + 1));
 	int *alias = arena_alloc(a, sizeof *alias * (size_t)(m->nvalues + 1));
 	find_views(g, bd, alias);
+	find_fused(g, bd, a);
 	for (int v = 0; v < m->nvalues; v++)
 		bytes[v] = g->storage[v].place == CG_PLACE_WORKSPACE
 				   ? cg_storage_bytes(&m->values[v].type) : -1;
@@ -280,6 +304,7 @@ static int emit_op(struct cg *g, const struct abi *abi, struct body *bd, int o)
 	case ROLE_PLAIN:
 		return cg_emit_op(g, op);
 	case ROLE_VIEW:
+	case ROLE_FUSED:
 		return 0;
 	case ROLE_QUANTIZE_INPUT:
 		break;

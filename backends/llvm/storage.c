@@ -5,6 +5,7 @@
  * time a kernel touches a constant, so constants read only at compile time
  * (shapes, axes) never reach the object.
  */
+#include "fuse.h"
 #include "storage.h"
 
 #include <llvm-c/Target.h>
@@ -136,6 +137,8 @@ LLVMValueRef cg_base(struct cg *g, int v)
 	case CG_PLACE_CONST:
 		p = s->ptr ? s->ptr : make_const(g, v);
 		break;
+	case CG_PLACE_FUSED:
+		return cg_base(g, fuse_source(g->m, &g->m->ops[s->fused_op]));
 	}
 	if (s->q_ptr)
 		p = LLVMBuildSelect(g->b, s->q_flag, s->q_ptr, p, "");
@@ -196,6 +199,8 @@ LLVMValueRef cg_load(struct cg *g, int v, LLVMValueRef index)
 {
 	const struct ir_type *t = &g->m->values[v].type;
 	struct cg_storage *s = &g->storage[v];
+	if (s->place == CG_PLACE_FUSED)
+		return fuse_load(g, &g->m->ops[s->fused_op], index);
 	LLVMValueRef base = cg_base(g, v);
 	if (!base)
 		return LLVMGetUndef(cg_reg_type(g, t));

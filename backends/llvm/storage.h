@@ -21,6 +21,8 @@ enum cg_place {
 	CG_PLACE_ARG,       /* a caller's array (graph input or output argument) */
 	CG_PLACE_WORKSPACE, /* offset bytes into the workspace */
 	CG_PLACE_CONST,     /* a read-only global, made on first use */
+	CG_PLACE_FUSED,     /* not stored: computed on cg_load by op fused_op from
+			     * its operand (fuse.c); cg_base gives the operand's */
 };
 
 struct cg_storage {
@@ -29,6 +31,7 @@ struct cg_storage {
 			       * CONST: the global, NULL until first used */
 	int64_t offset;       /* WORKSPACE */
 	bool packed;          /* CONST: bit-packed integers (above) */
+	int fused_op;         /* FUSED */
 	/* In the _q entry the value is the caller's integer array q_ptr instead
 	 * (a quantized graph input's Quantize result, see abi.h): the address
 	 * is chosen by q_flag, the body's i1 "quantized entry" parameter. */
