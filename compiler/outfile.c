@@ -90,6 +90,18 @@ static void untrack(const char *tmp)
 			pending[i] = NULL;
 }
 
+static sigset_t held_mask;
+
+void outfile_hold(void)
+{
+	hold_signals(&held_mask);
+}
+
+void outfile_release(void)
+{
+	release_signals(&held_mask);
+}
+
 /* ---- test hooks ---------------------------------------------------------------- */
 
 static bool fail_at(const char *point)

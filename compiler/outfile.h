@@ -44,4 +44,10 @@ int outfile_commit(struct outfile *o, char *err, size_t errlen);
 int outfile_commit_all(struct outfile *o, int n, char *err, size_t errlen);
 void outfile_abort(struct outfile *o);
 
+/* Holds SIGINT, SIGTERM and SIGHUP around a write done by other code with a
+ * temporary of its own (an .npy written by the runtime), so that a kill takes
+ * effect after it rather than leaving that temporary behind. Not nested. */
+void outfile_hold(void);
+void outfile_release(void);
+
 #endif

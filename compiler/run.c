@@ -12,6 +12,7 @@
  */
 #include "driver.h"
 #include "run.h"
+#include "outfile.h"
 #include "backends/llvm/jit.h"
 #include "ir/interp/interp.h"
 #include "onnx/onnx_import.h"
@@ -256,7 +257,9 @@ static int write_npy(const char *path, const struct ir_tensor *t)
 		break;
 	}
 	char err[512];
+	outfile_hold(); /* the writer's temporary never outlives a kill */
 	int rc = qrt_npy_write(path, &arr, err, sizeof err);
+	outfile_release();
 	free(bools);
 	if (rc < 0)
 		driver_error(NULL, "%s", err);
