@@ -20,7 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 import pytest
 
-from conftest import EXAMPLE, SHARED_MODELS, run
+from tools_kit import EXAMPLE, SHARED_MODELS, run
 
 QDOMAIN = "qonnx.custom_op.general"
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import EXAMPLE, ROOT, run
+from tools_kit import EXAMPLE, ROOT, run
 
 
 def test_one_box_per_op(qonnxc):

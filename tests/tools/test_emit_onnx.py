@@ -19,7 +19,7 @@ import numpy as np
 import onnx
 import pytest
 
-from conftest import EXAMPLE, EXAMPLE_INPUT, SHARED_MODELS, run
+from tools_kit import EXAMPLE, EXAMPLE_INPUT, SHARED_MODELS, run
 
 FLOAT_PASSES = "cleanup,channels-last"
 QUANTIZER = re.compile(r"quant|trunc|bipolar|^q", re.I)

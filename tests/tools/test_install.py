@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 
-from conftest import EXAMPLE_INPUT, ROOT, run
+from tools_kit import EXAMPLE_INPUT, ROOT, run
 
 OPTION = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 
