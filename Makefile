@@ -186,7 +186,8 @@ fuzz: fuzz-build fuzz-corpus
 fuzz-check: fuzz-build fuzz-corpus
 	@status=0; for t in $(FUZZ_TARGETS); do \
 		rm -rf $(FUZZ_BUILD)/check-corpus-$$t; \
-		FUZZ_WORK_CORPUS=$(FUZZ_BUILD)/check-corpus-$$t FUZZ_BUILD=$(FUZZ_BUILD) \
+		FUZZ_WORK_CORPUS=$(FUZZ_BUILD)/check-corpus-$$t FUZZ_LOG=$(FUZZ_BUILD)/check-$$t.log \
+			FUZZ_BUILD=$(FUZZ_BUILD) \
 			fuzz/run.sh $(FUZZ_BUILD)/$$t 60 $(FUZZ_CORPUS) || status=1; \
 	done; exit $$status
 

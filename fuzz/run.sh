@@ -8,10 +8,10 @@
 # limits every run uses: 2 GiB of memory, FUZZ_TIMEOUT seconds per input
 # (default 10; a run at nice 19 on a busy machine gets a few percent of a
 # core and needs more), inputs up to FUZZ_MAX_LEN bytes (default 300000,
-# the largest seed). The log goes to build-fuzz/NAME.log; at the end one
-# line gives executions, executions per second and corpus size. A finding
-# makes the exit status non-zero and prints the end of the report; the
-# input is in build-fuzz/artifacts/.
+# the largest seed). The log goes to build-fuzz/NAME.log (or FUZZ_LOG); at
+# the end one line gives executions, executions per second and corpus size.
+# A finding makes the exit status non-zero and prints the end of the
+# report; the input is in build-fuzz/artifacts/.
 set -u
 
 bin=$1
@@ -20,7 +20,7 @@ shift 2
 build=${FUZZ_BUILD:-build-fuzz}
 name=$(basename "$bin")
 corpus=${FUZZ_WORK_CORPUS:-$build/corpus-$name}
-log=$build/$name.log
+log=${FUZZ_LOG:-$build/$name.log}
 mkdir -p "$corpus" "$build/artifacts"
 
 echo "fuzz: running $name for $seconds s (log in $log)"
