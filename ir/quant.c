@@ -199,3 +199,15 @@ double ir_round(double q, enum ir_rounding mode)
 	}
 	return q;
 }
+
+int64_t ir_floor_shift(int64_t x, int64_t mul, int64_t add, int shift)
+{
+	__extension__ typedef __int128 wide;
+	wide v = (wide)x * mul + add;
+	v >>= shift; /* arithmetic: floor division by 2^shift */
+	if (v > INT64_MAX)
+		return INT64_MAX;
+	if (v < INT64_MIN)
+		return INT64_MIN;
+	return (int64_t)v;
+}

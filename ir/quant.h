@@ -62,5 +62,8 @@ int ir_rounding_mode(struct ir_module *m, const struct ir_op *op, const char *de
 		     enum ir_rounding *mode);
 /* q rounded to an integer (as a double) by mode. */
 double ir_round(double q, enum ir_rounding mode);
+/* floor((x * mul + add) / 2^shift) computed exactly (shift in 0..62), then
+ * saturated to the int64 range: the requantization of Requantize. */
+int64_t ir_floor_shift(int64_t x, int64_t mul, int64_t add, int shift);
 
 #endif

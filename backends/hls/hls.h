@@ -202,6 +202,7 @@ hls_emit_fn hls_emit_matmul, hls_emit_conv;                       /* l_linalg.c 
 hls_emit_fn hls_emit_binary, hls_emit_unary, hls_emit_cast;       /* l_elementwise.c */
 hls_emit_fn hls_emit_clip, hls_emit_multithreshold, hls_emit_batchnorm;
 hls_emit_fn hls_emit_quantize, hls_emit_dequantize;               /* l_quant.c */
+hls_emit_fn hls_emit_requantize;                                  /* l_requant.c */
 hls_emit_fn hls_emit_gather, hls_emit_concat;                     /* l_movement.c */
 hls_emit_fn hls_emit_maxpool, hls_emit_softmax;                   /* l_pool.c */
 

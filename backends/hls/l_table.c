@@ -39,6 +39,7 @@ static const struct hls_op_emitter emitters[IR_OP_COUNT] = {
 	[IR_OP_Quantize] = {hls_emit_quantize, false},
 	[IR_OP_Dequantize] = {hls_emit_dequantize, false},
 	[IR_OP_MultiThreshold] = {hls_emit_multithreshold, false},
+	[IR_OP_Requantize] = {hls_emit_requantize, false},
 	/* linear algebra, windows */
 	[IR_OP_MatMul] = {hls_emit_matmul, false},
 	[IR_OP_Conv] = {hls_emit_conv, false},

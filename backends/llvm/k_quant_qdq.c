@@ -1,5 +1,6 @@
-/* k_quant_qdq.c: the integer-lowering ops Quantize, Dequantize and
- * MultiThreshold (ir/ops.def, ir/quant.h), mirroring ir/interp/qdq.c.
+/* k_quant_qdq.c: the integer-lowering ops Quantize, Dequantize,
+ * MultiThreshold and Requantize (ir/ops.def, ir/quant.h), mirroring
+ * ir/interp/qdq.c.
  *
  * Scales and zero points come from the quant record of the integer type
  * (the result's for Quantize, the operand's for Dequantize): compile-time
@@ -305,8 +306,53 @@ static int multithreshold_kernel(struct cg *g, const struct ir_op *op)
 	return 0;
 }
 
+/* ---- Requantize ------------------------------------------------------------ */
+
+/* Element c (an i64 index) of the per-channel integer constant operand k,
+ * as an i64. */
+static LLVMValueRef channel_param(struct cg *g, const struct ir_op *op, int k, LLVMValueRef c)
+{
+	const struct ir_type *t = ir_operand_type(g->m, op, k);
+	if (t->dims[0] == 1)
+		c = cg_i64(g, 0);
+	return cg_widen(g, cg_load(g, op->operands[k], c), t, 64);
+}
+
+/* q = clamp((x * multiplier[c] + offset[c]) >> shift[c], lo, hi) in i64: the
+ * lowering keeps the sum within 63 bits (compiler/passes/lower_mas.c), and
+ * >> of a signed value is floor division by 2^shift, as ir_floor_shift. */
+static int requantize_kernel(struct cg *g, const struct ir_op *op)
+{
+	int xv = op->operands[0], yv = op->results[0];
+	const struct ir_type *xt = &g->m->values[xv].type, *yt = &g->m->values[yv].type;
+	int axis = (int)ir_attr_int(op, "axis", 1);
+	axis += axis < 0 ? xt->rank : 0;
+	if (xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT || axis < 0 || axis >= xt->rank)
+		return ir_op_error(g->m, op, "integer input and result and a valid axis required");
+	for (int k = 0; k < 4; k++)
+		if (!cg_base(g, op->operands[k]))
+			return -1;
+	if (!cg_base(g, yv))
+		return -1;
+	struct cg_nest nest;
+	LLVMValueRef at;
+	walk_begin(g, &nest, yt, &at);
+	LLVMValueRef c = nest.iv[axis];
+	LLVMValueRef x = cg_widen(g, cg_load(g, xv, at), xt, 64);
+	LLVMValueRef v = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, x, channel_param(g, op, 1, c), ""),
+				      channel_param(g, op, 2, c), "");
+	v = LLVMBuildAShr(g->b, v, channel_param(g, op, 3, c), "");
+	LLVMValueRef lo = cg_i64(g, ir_attr_int(op, "lo", 0)), hi = cg_i64(g, ir_attr_int(op, "hi", 0));
+	v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, lo, ""), lo, v, "");
+	v = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, v, hi, ""), hi, v, "");
+	cg_store(g, yv, at, cg_convert(g, v, &i64_type, yt));
+	cg_nest_end(g, &nest);
+	return 0;
+}
+
 void q_register_qdq(cg_kernel **table)
 {
+	table[IR_OP_Requantize] = requantize_kernel;
 	table[IR_OP_Quantize] = quantize_kernel;
 	table[IR_OP_Dequantize] = dequantize_kernel;
 	table[IR_OP_MultiThreshold] = multithreshold_kernel;

@@ -59,5 +59,10 @@ int lower_rescale(struct ir_module *m);    /* lower_rescale.c */
 int lower_add(struct ir_module *m);        /* lower_add.c */
 int lower_hoist(struct ir_module *m);      /* lower_hoist.c */
 int lower_thresholds(struct ir_module *m); /* lower_thresholds.c */
+/* lower_mas.c: M, B and s with clamp(floor((a * M + B) / 2^s)) equal to the
+ * thresholds row[0..k_count) of levels base + 1.. (decreasing when down)
+ * for every a in [amin, amax]; false when there are none in range. */
+bool li_multiply_shift(const int64_t *row, int64_t k_count, int64_t base, bool down,
+		       int64_t amin, int64_t amax, int64_t *mul, int64_t *add, int64_t *shift);
 
 #endif

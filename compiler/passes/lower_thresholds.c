@@ -27,6 +27,13 @@
  * version 1 and (out_scale, zeropt / t) in version 2 (an integer zero point
  * is required), over the range of levels the accumulator can reach, and a
  * Dequantize stands for the Trunc's float result.
+ *
+ * With more than MIN_MAS_LEVELS levels (few levels compare faster), the
+ * thresholds become a Requantize instead when every channel has an exact
+ * multiply-add-shift form (lower_mas.c: found from the thresholds and
+ * checked against each of them, so identical by construction; a rounding
+ * whose ties alternate, half-to-even on a power-of-two ratio, has none and
+ * keeps its thresholds).
  */
 #include "cleanup.h"
 #include "ir/quant.h"
@@ -35,7 +42,7 @@
 #include <math.h>
 #include <string.h>
 
-enum { MAX_CHAIN = 16 };
+enum { MAX_CHAIN = 16, MIN_MAS_LEVELS = 16, MAX_MAS_LEVELS = 255 };
 
 struct chain {
 	int ops[MAX_CHAIN]; /* from the Quantize's input back to the Dequantize's user */
@@ -466,6 +473,109 @@ static bool result_quant(struct ir_module *m, struct chain *ch, int *scale, int 
 	return *scale >= 0 && *zero >= 0;
 }
 
+/* Attributes axis, bits and signed of the requantization op o. */
+static void common_attrs(struct ir_module *m, struct chain *ch, const struct levels *lv, int o)
+{
+	int rank = m->values[ch->acc].type.rank;
+	ir_set_attr_int(m, o, "axis", ch->axis >= 0 ? ch->axis : rank - 1);
+	ir_set_attr_int(m, o, "bits", lv->bits);
+	ir_set_attr_int(m, o, "signed", lv->is_signed);
+}
+
+/* The MultiThreshold of the chain's thresholds rows [C, K] (desc NULL when
+ * no channel decreases): its op index , LI_REJECTED, or -1 after an error. */
+static int thresholds_op(struct ir_module *m, struct chain *ch, const struct levels *lv,
+			 int64_t *rows, int64_t *desc, int scale, int zero)
+{
+	int64_t C = ch->channels, tlo = 0, thi = 0;
+	for (int64_t i = 0; i < C * lv->k_count; i++) {
+		tlo = rows[i] < tlo ? rows[i] : tlo;
+		thi = rows[i] > thi ? rows[i] : thi;
+	}
+	const char *name = m->ops[ch->quantize].name;
+	struct ir_type tt = ir_type_int(ir_signed_bits_for(tlo, thi), true, 2,
+					(int64_t[]){C, lv->k_count});
+	struct ir_type dt = ir_type_int(1, false, 1, (int64_t[]){C});
+	int t = li_add_const(m, arena_printf(&m->arena, "%s_thresholds", name), &tt, rows);
+	int dv = t < 0 || !desc ? t : li_add_const(m, arena_printf(&m->arena, "%s_descending", name),
+						   &dt, desc);
+	if (t < 0 || dv < 0)
+		return t == -1 || dv == -1 ? -1 : LI_REJECTED;
+	int operands[5] = {ch->acc, t, scale, zero, dv};
+	int o = li_add_op(m, IR_OP_MultiThreshold, m->ops[ch->quantize].name, "mt", desc ? 5 : 4,
+			  operands);
+	if (o >= 0) {
+		common_attrs(m, ch, lv, o);
+		ir_set_attr_int(m, o, "out_bias", lv->base);
+		ir_set_attr_int(m, o, "out_step", lv->step);
+	}
+	return o;
+}
+
+/* A per-channel [C] integer constant of the chain's requantization. */
+static int channel_const(struct ir_module *m, struct chain *ch, const char *what,
+			 const int64_t *v)
+{
+	int64_t lo = 0, hi = 0;
+	for (int64_t c = 0; c < ch->channels; c++) {
+		lo = v[c] < lo ? v[c] : lo;
+		hi = v[c] > hi ? v[c] : hi;
+	}
+	struct ir_type t = ir_type_int(ir_signed_bits_for(lo, hi), true, 1,
+				       (int64_t[]){ch->channels});
+	return li_add_const(m, arena_printf(&m->arena, "%s_%s", m->ops[ch->quantize].name, what),
+			    &t, v);
+}
+
+/* The Requantize (multiply, add, shift: lower_mas.c) equal to the
+ * thresholds when every channel has one and the levels are many enough for
+ * it to pay (more than MIN_MAS_LEVELS; few levels compare faster): its op
+ * index, LI_REJECTED (use thresholds), or -1 after an error. */
+static int requantize_op(struct ir_module *m, struct chain *ch, const struct levels *lv,
+			 const int64_t *rows, const int64_t *desc, int scale, int zero)
+{
+	int64_t C = ch->channels, K = lv->k_count, amin, amax;
+	if (lv->step != 1 || K < MIN_MAS_LEVELS || K > MAX_MAS_LEVELS)
+		return LI_REJECTED;
+	ir_int_range(&m->values[ch->acc].type, &amin, &amax);
+	int64_t *mas = arena_alloc(&m->arena, (size_t)(3 * C) * sizeof *mas);
+	for (int64_t c = 0; c < C; c++)
+		if (!li_multiply_shift(rows + c * K, K, lv->base, desc[c] != 0, amin, amax,
+				       &mas[c], &mas[C + c], &mas[2 * C + c]))
+			return LI_REJECTED;
+	int operands[6] = {ch->acc, channel_const(m, ch, "multiplier", mas),
+			   channel_const(m, ch, "offset", mas + C),
+			   channel_const(m, ch, "shift", mas + 2 * C), scale, zero};
+	for (int k = 1; k <= 3; k++)
+		if (operands[k] < 0)
+			return operands[k];
+	int o = li_add_op(m, IR_OP_Requantize, m->ops[ch->quantize].name, "rq", 6, operands);
+	if (o >= 0) {
+		common_attrs(m, ch, lv, o);
+		ir_set_attr_int(m, o, "lo", lv->base);
+		ir_set_attr_int(m, o, "hi", lv->base + K);
+	}
+	return o;
+}
+
+/* Op o (typed by li_infer here) stands for the chain's quantizer: 1, 0 or -1. */
+static int finish(struct ir_module *m, struct chain *ch, int o)
+{
+	if (li_infer(m, o) < 0)
+		return m->error[0] ? -1 : 0;
+	if (ch->trunc) {
+		int r = li_finish(m, ch->quantize, o);
+		if (r <= 0)
+			return r;
+	} else if (!li_replace(m, ch->quantize, o, m->ops[ch->quantize].results[0])) {
+		return 0;
+	}
+	for (int i = 0; i < ch->n; i++)
+		m->ops[ch->ops[i]].dead = true;
+	ir_rebuild_uses(m);
+	return 1;
+}
+
 static int build(struct ir_module *m, struct chain *ch)
 {
 	struct levels lv;
@@ -473,12 +583,10 @@ static int build(struct ir_module *m, struct chain *ch)
 		trunc_levels(m, ch, &lv);
 	else
 		quantize_levels(&m->ops[ch->quantize], &lv);
-	int bits = lv.bits;
-	bool is_signed = lv.is_signed;
 	int64_t base = lv.base, step = lv.step, k_count = lv.k_count;
-	if (bits < 1 || k_count < 1 || k_count > 4096)
+	if (lv.bits < 1 || k_count < 1 || k_count > 4096)
 		return 0;
-	int64_t C = ch->channels, tlo = 0, thi = 0;
+	int64_t C = ch->channels;
 	int64_t *rows = arena_alloc(&m->arena, (size_t)(C * k_count) * sizeof *rows);
 	int64_t *desc = arena_alloc(&m->arena, (size_t)C * sizeof *desc);
 	bool any_down = false;
@@ -490,46 +598,15 @@ static int build(struct ir_module *m, struct chain *ch)
 	}
 	if (ch->nan)
 		return 0;
-	for (int64_t i = 0; i < C * k_count; i++) {
-		tlo = rows[i] < tlo ? rows[i] : tlo;
-		thi = rows[i] > thi ? rows[i] : thi;
-	}
-	const struct ir_op *qz = &m->ops[ch->quantize];
-	struct ir_type tt = ir_type_int(ir_signed_bits_for(tlo, thi), true, 2, (int64_t[]){C, k_count});
-	struct ir_type dt = ir_type_int(1, false, 1, (int64_t[]){C});
-	int t = li_add_const(m, arena_printf(&m->arena, "%s_thresholds", qz->name), &tt, rows);
-	int dv = t < 0 ? t : li_add_const(m, arena_printf(&m->arena, "%s_descending", qz->name),
-					   &dt, desc);
-	if (t < 0 || dv < 0)
-		return t == LI_REJECTED || dv == LI_REJECTED ? 0 : -1;
 	int scale, zero;
 	if (!result_quant(m, ch, &scale, &zero))
 		return m->error[0] ? -1 : 0;
-	qz = &m->ops[ch->quantize];
-	int operands[5] = {ch->acc, t, scale, zero, dv};
-	int y = qz->results[0];
-	int o = li_add_op(m, IR_OP_MultiThreshold, qz->name, "mt", any_down ? 5 : 4, operands);
+	int o = requantize_op(m, ch, &lv, rows, desc, scale, zero);
+	if (o == LI_REJECTED)
+		o = thresholds_op(m, ch, &lv, rows, any_down ? desc : NULL, scale, zero);
 	if (o < 0)
-		return -1;
-	int rank = m->values[ch->acc].type.rank;
-	ir_set_attr_int(m, o, "axis", ch->axis >= 0 ? ch->axis : rank - 1);
-	ir_set_attr_int(m, o, "bits", bits);
-	ir_set_attr_int(m, o, "signed", is_signed);
-	ir_set_attr_int(m, o, "out_bias", base);
-	ir_set_attr_int(m, o, "out_step", step);
-	if (li_infer(m, o) < 0)
-		return 0;
-	if (ch->trunc) {
-		int r = li_finish(m, ch->quantize, o);
-		if (r <= 0)
-			return r;
-	} else if (!li_replace(m, ch->quantize, o, y)) {
-		return 0;
-	}
-	for (int i = 0; i < ch->n; i++)
-		m->ops[ch->ops[i]].dead = true;
-	ir_rebuild_uses(m);
-	return 1;
+		return o == LI_REJECTED ? 0 : -1;
+	return finish(m, ch, o);
 }
 
 int lower_thresholds(struct ir_module *m)

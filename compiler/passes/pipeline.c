@@ -32,7 +32,7 @@ static const struct pass passes[] = {
 	{"lower-integer", pass_lower_integer,
 	 "quantizers to integer Quantize/Dequantize; MatMul, Conv, pools,\n"
 	 "data movement and Add on integers; requantizations to\n"
-	 "MultiThreshold"},
+	 "MultiThreshold or an exact multiply-add-shift (Requantize)"},
 };
 
 enum { NPASSES = sizeof passes / sizeof passes[0], MAX_NAME = 64 };

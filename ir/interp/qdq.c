@@ -117,3 +117,31 @@ int interp_MultiThreshold(struct ir_module *m, const struct ir_op *op,
 	}
 	return 0;
 }
+
+/* Requantize (x, multiplier, offset, shift, scale, zeropt):
+ * q = clamp(floor((x * multiplier[c] + offset[c]) / 2^shift[c]), lo, hi) */
+int interp_Requantize(struct ir_module *m, const struct ir_op *op,
+		      const struct ir_tensor *const *in, struct ir_tensor *const *out,
+		      struct arena *scratch)
+{
+	(void)scratch;
+	const struct ir_type *xt = &in[0]->type;
+	int axis = (int)ir_attr_int(op, "axis", 1);
+	if (axis < 0)
+		axis += xt->rank;
+	if (axis < 0 || axis >= xt->rank)
+		return ir_op_error(m, op, "axis out of range");
+	int64_t lo = ir_attr_int(op, "lo", 0), hi = ir_attr_int(op, "hi", 0);
+	const int64_t *x = ir_tensor_i64(in[0]), *mul = ir_tensor_i64(in[1]);
+	const int64_t *add = ir_tensor_i64(in[2]), *sh = ir_tensor_i64(in[3]);
+	int64_t rows = in[1]->type.dims[0];
+	int64_t *y = ir_tensor_i64(out[0]);
+	for (int64_t i = 0, n = ir_tensor_numel(out[0]); i < n; i++) {
+		int64_t c = rows == 1 ? 0 : channel_of(xt, axis, i);
+		if (sh[c] < 0 || sh[c] > 62)
+			return ir_op_error(m, op, "shift %lld is not in 0..62", (long long)sh[c]);
+		int64_t q = ir_floor_shift(x[i], mul[c], add[c], (int)sh[c]);
+		y[i] = q < lo ? lo : q > hi ? hi : q;
+	}
+	return 0;
+}

@@ -140,6 +140,7 @@ int shape_trunc(struct ir_module *m, struct ir_op *op);
 int shape_quantize(struct ir_module *m, struct ir_op *op);      /* qdq.c */
 int shape_dequantize(struct ir_module *m, struct ir_op *op);
 int shape_multi_threshold(struct ir_module *m, struct ir_op *op);
+int shape_requantize(struct ir_module *m, struct ir_op *op);
 int shape_matmul(struct ir_module *m, struct ir_op *op);      /* linalg.c */
 int shape_gemm(struct ir_module *m, struct ir_op *op);
 int shape_conv(struct ir_module *m, struct ir_op *op);        /* conv.c */

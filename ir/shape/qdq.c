@@ -1,7 +1,7 @@
-/* qdq.c: shapes of the integer-lowering ops Quantize, Dequantize and
- * MultiThreshold (ops.def; ir/quant.h for quantized types).
+/* qdq.c: shapes of the integer-lowering ops Quantize, Dequantize,
+ * MultiThreshold and Requantize (ops.def; ir/quant.h for quantized types).
  *
- * Quantize and MultiThreshold give an integer type of the op's bits and
+ * Quantize, MultiThreshold and Requantize give an integer type of the op's bits and
  * signed attributes (a signed 1-bit one is bipolar and typed i2) whose quant
  * comes from the scale and zero point operands, which must be compile-time
  * constants, per tensor or along one axis of the input. Dequantize needs a
@@ -83,4 +83,28 @@ int shape_multi_threshold(struct ir_module *m, struct ir_op *op)
 	    shape_broadcast_to(m, op, 3, "zeropt", x) < 0)
 		return -1;
 	return quantized_result(m, op, x, 2, 3);
+}
+
+/* Requantize (x, multiplier [C], offset [C], shift [C], scale, zeropt); axis */
+int shape_requantize(struct ir_module *m, struct ir_op *op)
+{
+	if (shape_begin(m, op) < 0)
+		return -1;
+	const struct ir_type *x = ir_operand_type(m, op, 0);
+	int axis;
+	if (x->elem != IR_ELEM_INT)
+		return ir_op_error(m, op, "input must be an integer tensor");
+	if (shape_attr_axis(m, op, 1, x->rank, &axis) < 0)
+		return -1;
+	for (int k = 1; k <= 3; k++) {
+		const struct ir_type *t = ir_operand_type(m, op, k);
+		if (t->elem != IR_ELEM_INT || t->rank != 1 ||
+		    (t->dims[0] != 1 && t->dims[0] != x->dims[axis]))
+			return ir_op_error(m, op, "multiplier, offset and shift must be integer "
+				   "[1 or channels]");
+	}
+	if (shape_broadcast_to(m, op, 4, "scale", x) < 0 ||
+	    shape_broadcast_to(m, op, 5, "zeropt", x) < 0)
+		return -1;
+	return quantized_result(m, op, x, 4, 5);
 }

@@ -53,6 +53,7 @@ const ir_shape_fn ir_shape_fns[IR_OP_COUNT] = {
 	[IR_OP_Quantize] = shape_quantize,
 	[IR_OP_Dequantize] = shape_dequantize,
 	[IR_OP_MultiThreshold] = shape_multi_threshold,
+	[IR_OP_Requantize] = shape_requantize,
 	[IR_OP_MatMul] = shape_matmul,
 	[IR_OP_Gemm] = shape_gemm,
 	[IR_OP_Conv] = shape_conv,
