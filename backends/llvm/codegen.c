@@ -161,9 +161,11 @@ static void find_fused(struct cg *g, struct body *bd, struct arena *a)
 	bool *fused = arena_alloc(a, sizeof *fused * (size_t)(m->nops + 1));
 	fuse_find(m, fused);
 	for (int o = 0; o < m->nops; o++) {
+		if (!fused[o]) /* other ops (dead ones too) may lack the operands fuse_source reads */
+			continue;
 		struct cg_storage *s = &g->storage[m->ops[o].results[0]];
 		enum cg_place from = g->storage[fuse_source(m, &m->ops[o])].place;
-		if (!fused[o] || bd->role[o] != ROLE_PLAIN || s->place != CG_PLACE_WORKSPACE ||
+		if (bd->role[o] != ROLE_PLAIN || s->place != CG_PLACE_WORKSPACE ||
 		    (from != CG_PLACE_ARG && from != CG_PLACE_FUSED))
 			continue;
 		s->place = CG_PLACE_FUSED;
