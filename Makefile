@@ -149,7 +149,8 @@ bench: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 #                               each for N seconds (default 60) from the seed corpus
 #   make fuzz-check             the run `make check` uses: 60 seconds per target from
 #                               the seed corpus alone (the kept corpus can take longer
-#                               than that just to load)
+#                               than that just to load), 30 s allowed per input (inputs
+#                               take under a second, but the machine may be busy)
 #   make fuzz-build             only build them
 #
 # The compiler is built once more with clang, libFuzzer's coverage
@@ -187,7 +188,7 @@ fuzz-check: fuzz-build fuzz-corpus
 	@status=0; for t in $(FUZZ_TARGETS); do \
 		rm -rf $(FUZZ_BUILD)/check-corpus-$$t; \
 		FUZZ_WORK_CORPUS=$(FUZZ_BUILD)/check-corpus-$$t FUZZ_LOG=$(FUZZ_BUILD)/check-$$t.log \
-			FUZZ_BUILD=$(FUZZ_BUILD) \
+			FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TIMEOUT=30 \
 			fuzz/run.sh $(FUZZ_BUILD)/$$t 60 $(FUZZ_CORPUS) || status=1; \
 	done; exit $$status
 
