@@ -29,7 +29,8 @@
  * bits and known weights and bias instead runs the dot-product kernel of
  * k_dot.h per output position: for each tap inside the input, the tap's
  * input channels (contiguous) times its [cin, cout] weight matrix, all
- * output channels at once in vectors.
+ * output channels at once in vectors; a channels-last f32 Conv with one
+ * group the float kernel of k_conv_vec.c, with the same sums.
  */
 #include "k_linalg.h"
 
@@ -247,7 +248,12 @@ static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 {
 	c->per = c->cin_g * c->k.w.taps;
 	c->lanes = c->acc.kind == KL_INT ? 1 : 4;
-	if (ir_type_numel(&g->m->values[c->y].type) > 0) {
+	if (ir_type_numel(&g->m->values[c->y].type) > 0 && c->acc.kind == KL_F32) {
+		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k};
+		int rc = kl_conv_float_vec(g, op, &d);
+		if (rc <= 0)
+			return rc;
+	} else if (ir_type_numel(&g->m->values[c->y].type) > 0) {
 		int rc = conv_dot(g, op, c);
 		if (rc <= 0)
 			return rc;

@@ -23,10 +23,13 @@ const char *kd_mode_name(enum kd_mode m)
 /* The variant for g's target, or -1 (no vector unit worth using). */
 static int choose_mode(struct cg *g)
 {
-	if (cg_has_feature(g, "avx512vnni") && cg_has_feature(g, "avx512f"))
+	/* LLVM turns off every extension of a feature turned off (--mattr=-avx2
+	 * disables AVX-512 and AVX-VNNI too); the feature list does not say so */
+	bool avx2 = cg_has_feature(g, "avx2");
+	if (avx2 && cg_has_feature(g, "avx512vnni") && cg_has_feature(g, "avx512f"))
 		return KD_VNNI512;
-	if (cg_has_feature(g, "avxvnni") ||
-	    (cg_has_feature(g, "avx512vnni") && cg_has_feature(g, "avx512vl")))
+	if (avx2 && (cg_has_feature(g, "avxvnni") ||
+		     (cg_has_feature(g, "avx512vnni") && cg_has_feature(g, "avx512vl"))))
 		return KD_VNNI256;
 	if (cg_has_feature(g, "avx2") || cg_has_feature(g, "neon"))
 		return KD_VECTOR;

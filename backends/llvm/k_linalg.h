@@ -134,6 +134,17 @@ bool kl_result_used(struct cg *g, const struct ir_op *op, int k);
 /* ---- kernels of the other files --------------------------------------- */
 
 int kl_conv(struct cg *g, const struct ir_op *op);            /* k_conv.c */
+/* A Conv as k_conv.c has read it, for its variants: the weight of output
+ * channel o (in group 0), input channel icl and tap k is element
+ * o * w_o + icl * w_i + k * w_k of W. */
+struct kl_conv_desc {
+	const struct kl_geom *k;
+	int x, w, bias, y;       /* bias IR_NONE when absent */
+	int64_t group, w_o, w_i, w_k;
+};
+/* The channels-last f32 Conv vectorized over output channels
+ * (k_conv_vec.c): 0 emitted, 1 not applicable (noted with -v), -1 error. */
+int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c);
 int kl_conv_transpose(struct cg *g, const struct ir_op *op);
 void kl_register_reduce(cg_kernel **table);                   /* k_reduce.c */
 void kl_register_softmax(cg_kernel **table);                  /* k_softmax.c */
