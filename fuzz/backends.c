@@ -8,10 +8,9 @@
  * Cost: LLVM code generation and emission take tens of milliseconds even
  * for a tiny graph (the front-end and passes take about one), and the HLS
  * golden vectors run the interpreter once more, so both run only on small
- * graphs
- * (BACKEND_MAX_OPS live ops, BACKEND_MAX_BYTES of tensors in all) that the
- * interpreter's budget admits (the caller decides that); bigger inputs stop
- * after the passes. Under ASan one llvm_compile of a tiny graph costs about
+ * graphs (BACKEND_MAX_OPS live ops, BACKEND_MAX_BYTES of tensors in all)
+ * that the interpreter's budget admits (the caller decides that); bigger
+ * inputs stop after the passes. Under ASan one llvm_compile of a tiny graph costs about
  * 40 ms at -O0 (most of it creating the target machine and LLVM's own
  * allocations, whatever is emitted) and 200 ms at -O2, so -O2 is kept to
  * one input in eight (llvm_runs).
