@@ -18,16 +18,16 @@
  * links it without complaint: wchar_t of 4 bytes, enums as small as their
  * values on bare metal (GCC's AAPCS default there) and int-sized
  * elsewhere. The float ABI follows the triple: hard-float for "eabihf",
- * else soft (no FPU registers in calls). One tag differs and cannot be set
- * through LLVM's C API: Tag_ABI_FP_exceptions says "unused" where GCC says
- * "needed" (the generated code never tests floating-point exception flags;
- * linkers merge the tag by taking the larger value, without a warning).
+ * else soft (no FPU registers in calls). Tag_ABI_FP_exceptions, which
+ * LLVM's C API cannot set, is set to GCC's "needed" in the emitted object
+ * (arm_attributes.c).
  *
  * On ELF targets each function gets a section of its own (".text.NAME",
  * as -ffunction-sections does), so that a program linked with
  * --gc-sections keeps only the entry points it calls and the code they
  * reach: P_run_q has its own copy of the graph (codegen.c).
  */
+#include "arm_attributes.h"
 #include "backend.h"
 
 #include <llvm-c/Analysis.h>
@@ -318,6 +318,16 @@ static void take_buffer(LLVMMemoryBufferRef buf, struct llvm_result *r)
 	LLVMDisposeMemoryBuffer(buf);
 }
 
+/* ARM objects and assembly: Tag_ABI_FP_exceptions as GCC writes it
+ * (arm_attributes.c). */
+static void fix_arm_attributes(LLVMTargetMachineRef tm, struct llvm_result *r, bool assembly)
+{
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	if (is_arm(triple))
+		arm_fp_exceptions_needed(r->code, r->code_size, assembly);
+	LLVMDisposeMessage(triple);
+}
+
 /* The primary output of o->emit, in r->code, with the footprint when
  * the output is an object. */
 static int emit_output(struct model_desc *d, LLVMModuleRef mod, LLVMTargetMachineRef tm,
@@ -350,6 +360,7 @@ static int emit_output(struct model_desc *d, LLVMModuleRef mod, LLVMTargetMachin
 			return -1;
 		}
 		take_buffer(buf, r);
+		fix_arm_attributes(tm, r, o->emit == LLVM_EMIT_ASM);
 		return 0;
 	case LLVM_EMIT_HEADER:
 		break;

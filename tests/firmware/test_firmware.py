@@ -152,10 +152,10 @@ GCC_FLAGS = {"m4": ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv
 QONNXC_FLAGS = {"m4": ["--target=thumbv7em-none-eabihf", "--mcpu=cortex-m4"],
                 "m0": ["--target=thumbv6m-none-eabi", "--mcpu=cortex-m0"]}
 # The tags a linker checks for compatibility (the ABI); names (CPU_name),
-# conformance and optimization goals are not compared. Tag_ABI_FP_exceptions
-# is left out: LLVM's C API cannot make it "needed" (backends/llvm/emit.c).
+# conformance and optimization goals are not compared.
 ABI_TAGS = ["Tag_CPU_arch", "Tag_CPU_arch_profile", "Tag_THUMB_ISA_use", "Tag_ARM_ISA_use",
             "Tag_FP_arch", "Tag_ABI_PCS_wchar_t", "Tag_ABI_PCS_R9_use", "Tag_ABI_FP_denormal",
+            "Tag_ABI_FP_exceptions",
             "Tag_ABI_FP_number_model", "Tag_ABI_align_needed", "Tag_ABI_align_preserved",
             "Tag_ABI_enum_size", "Tag_ABI_HardFP_use", "Tag_ABI_VFP_args",
             "Tag_CPU_unaligned_access"]
