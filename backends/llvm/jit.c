@@ -36,6 +36,20 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path ? path : "model";
 }
 
+/* Drops the entry points the JIT never calls (all but _run_v): each would
+ * otherwise be optimized and compiled with its own inlined copy of the
+ * graph. */
+static void keep_run_v(LLVMModuleRef mod)
+{
+	static const char *const unused[] = {JIT_PREFIX "_run", JIT_PREFIX "_run_q",
+					     JIT_PREFIX "_info"};
+	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++) {
+		LLVMValueRef fn = LLVMGetNamedFunction(mod, unused[i]);
+		if (fn && !LLVMGetFirstUse(fn))
+			LLVMDeleteFunction(fn);
+	}
+}
+
 /* The optimized module in tsc's context; NULL after an error. */
 static LLVMModuleRef build_module(struct ir_module *m, const struct llvm_options *o,
 				  LLVMTargetMachineRef tm, LLVMContextRef ctx, int64_t *workspace)
@@ -45,8 +59,12 @@ static LLVMModuleRef build_module(struct ir_module *m, const struct llvm_options
 	abi_describe(m, &d.abi);
 	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(o->source_name, ctx);
 	emit_set_target(mod, tm);
-	if (codegen_module(&d, ctx, mod) < 0 || emit_verify(m, mod, o) < 0 ||
-	    emit_optimize(m, mod, tm, o) < 0) {
+	if (codegen_module(&d, ctx, mod) < 0 || emit_verify(m, mod, o) < 0) {
+		LLVMDisposeModule(mod);
+		return NULL;
+	}
+	keep_run_v(mod);
+	if (emit_optimize(m, mod, tm, o) < 0) {
 		LLVMDisposeModule(mod);
 		return NULL;
 	}
