@@ -112,7 +112,9 @@ int interp_Pad(struct ir_module *m, const struct ir_op *op, const struct ir_tens
 		return -1;
 	if (cv && ir_tensor_numel(cv) > 0 && cv->type.elem != x->type.elem)
 		return ir_op_error(m, op, "constant_value has another element type than data");
-	/* map[d][o]: the input coordinate read by result coordinate o along d */
+	/* map[d][o]: the input coordinate read by result coordinate o along d
+	 * (none for an empty result, whose other dims may be huge) */
+	int64_t n = ir_tensor_numel(y);
 	for (int d = 0; d < r; d++) {
 		int64_t dx = x->type.dims[d], dy = y->type.dims[d];
 		if (dy != dx + begin[d] + end[d])
@@ -120,11 +122,12 @@ int interp_Pad(struct ir_module *m, const struct ir_op *op, const struct ir_tens
 					   (long long)dy, (long long)(dx + begin[d] + end[d]));
 		if (dx == 0 && dy > 0 && mode != PAD_CONSTANT)
 			return ir_op_error(m, op, "cannot pad an empty axis in this mode");
+		if (n == 0)
+			continue;
 		map[d] = arena_alloc(scratch, (size_t)(dy ? dy : 1) * sizeof **map);
 		for (int64_t o = 0; o < dy; o++)
 			map[d][o] = pad_source(mode, o, begin[d], dx);
 	}
-	int64_t n = ir_tensor_numel(y);
 	ir_type_strides(&x->type, xs);
 	for (int64_t i = 0; i < n; i++, ir_index_next(&y->type, idx)) {
 		int64_t off = 0;
