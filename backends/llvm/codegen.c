@@ -33,7 +33,9 @@
 
 /* Role of an op in the entry points (see above); a view is not emitted at
  * all, its result sharing its operand's memory. */
-enum op_role { ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW, ROLE_FUSED };
+enum op_role {
+	ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW, ROLE_FUSED, ROLE_FOLDED
+};
 
 struct body {
 	LLVMValueRef fn;
@@ -174,11 +176,52 @@ static void find_fused(struct cg *g, struct body *bd, struct arena *a)
 	}
 }
 
+/* Every reader of v is a MatMul taking it as its B operand. */
+static bool only_matmul_weights(struct ir_module *m, int v)
+{
+	int n;
+	const struct ir_use *u = ir_uses(m, v, &n);
+	for (int k = 0; k < n; k++)
+		if (m->ops[u[k].op].code != IR_OP_MatMul || m->ops[u[k].op].operands[1] != v ||
+		    m->ops[u[k].op].operands[0] == v)
+			return false;
+	for (int k = 0; k < m->noutputs; k++)
+		if (m->outputs[k] == v)
+			return false;
+	return n > 0;
+}
+
+/* A Dequantize of constant integer weights read only by MatMuls (as a
+ * float MatMul's B) is itself a constant: the MatMul kernel builds its
+ * table of B from the interpreter's evaluation (ir_known_data), so the op
+ * need not recompute the floats into the workspace on every run; should a
+ * kernel read the value itself, it becomes a read-only global of that
+ * evaluation. Other readers keep the integers, stored at their bit width,
+ * and the Dequantize. */
+static void find_folded(struct cg *g, struct body *bd)
+{
+	struct ir_module *m = g->m;
+	for (int o = 0; o < m->nops; o++) {
+		const struct ir_op *op = &m->ops[o];
+		if (op->dead || op->code != IR_OP_Dequantize || bd->role[o] != ROLE_PLAIN ||
+		    m->values[op->operands[0]].kind != IR_VALUE_CONST ||
+		    !only_matmul_weights(m, op->results[0]))
+			continue;
+		struct cg_storage *s = &g->storage[op->results[0]];
+		if (s->place != CG_PLACE_WORKSPACE || !ir_known_data(m, op->results[0]))
+			continue;
+		s->place = CG_PLACE_CONST;
+		s->packed = false;
+		bd->role[o] = ROLE_FOLDED;
+	}
+}
+
 static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct arena *a)
 {
 	struct ir_module *m = g->m;
 	int64_t *bytes = arena_alloc(a, sizeof *bytes * (size_t)(m->nvalues + 1));
 	int *alias = arena_alloc(a, sizeof *alias * (size_t)(m->nvalues + 1));
+	find_folded(g, bd);
 	find_views(g, bd, alias);
 	find_fused(g, bd, a);
 	for (int v = 0; v < m->nvalues; v++)
@@ -307,6 +350,7 @@ static int emit_op(struct cg *g, const struct abi *abi, struct body *bd, int o)
 		return cg_emit_op(g, op);
 	case ROLE_VIEW:
 	case ROLE_FUSED:
+	case ROLE_FOLDED:
 		return 0;
 	case ROLE_QUANTIZE_INPUT:
 		break;

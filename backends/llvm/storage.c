@@ -93,6 +93,8 @@ static LLVMValueRef make_const(struct cg *g, int v)
 	struct ir_value *val = &g->m->values[v];
 	const struct ir_type *t = &val->type;
 	struct cg_storage *s = &g->storage[v];
+	/* a constant's data, or a folded op result's (codegen.c) */
+	const void *data = val->kind == IR_VALUE_CONST ? val->data : ir_known_data(g->m, v);
 	bool big = LLVMByteOrder(LLVMGetModuleDataLayout(g->mod)) == LLVMBigEndian;
 	int64_t n = ir_type_numel(t), size = s->packed ? packed_bytes(t) : cg_storage_bytes(t);
 	int width = elem_bytes(t);
@@ -100,10 +102,10 @@ static LLVMValueRef make_const(struct cg *g, int v)
 	if (!bytes)
 		abort();
 	if (s->packed)
-		pack(t, val->data, bytes);
+		pack(t, data, bytes);
 	else
 		for (int64_t i = 0; i < n; i++)
-			put_bytes(bytes + i * width, elem_bits(t, val->data, i), width, big);
+			put_bytes(bytes + i * width, elem_bits(t, data, i), width, big);
 	LLVMValueRef init = LLVMConstStringInContext2(g->ctx, (const char *)bytes, (size_t)size, 1);
 	free(bytes);
 	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), val->name);
