@@ -89,6 +89,19 @@ int interp_Dequantize(struct ir_module *m, const struct ir_op *op,
 	return 0;
 }
 
+/* The channel axis attribute of op (default 1, negative from the end) for
+ * input type xt, in *axis; -1 with an error when out of range. */
+static int channel_axis(struct ir_module *m, const struct ir_op *op, const struct ir_type *xt,
+			int *axis)
+{
+	*axis = (int)ir_attr_int(op, "axis", 1);
+	if (*axis < 0)
+		*axis += xt->rank;
+	if (*axis < 0 || *axis >= xt->rank)
+		return ir_op_error(m, op, "axis out of range");
+	return 0;
+}
+
 /* MultiThreshold (x, T, scale, zeropt, descending):
  * q = out_bias + out_step * #{k : x >= T[c][k]} (x <= T[c][k] when descending) */
 int interp_MultiThreshold(struct ir_module *m, const struct ir_op *op,
@@ -97,15 +110,13 @@ int interp_MultiThreshold(struct ir_module *m, const struct ir_op *op,
 {
 	(void)scratch;
 	const struct ir_type *xt = &in[0]->type;
-	int axis = (int)ir_attr_int(op, "axis", 1);
-	if (axis < 0)
-		axis += xt->rank;
+	int axis;
+	if (channel_axis(m, op, xt, &axis) < 0)
+		return -1;
 	int64_t bias = ir_attr_int(op, "out_bias", 0), step = ir_attr_int(op, "out_step", 1);
 	const int64_t *x = ir_tensor_i64(in[0]), *t = ir_tensor_i64(in[1]);
 	const int64_t *desc = op->noperands > 4 && in[4] ? ir_tensor_i64(in[4]) : NULL;
 	int64_t rows = in[1]->type.dims[0], k_count = in[1]->type.dims[1];
-	if (axis < 0 || axis >= xt->rank)
-		return ir_op_error(m, op, "axis out of range");
 	int64_t *y = ir_tensor_i64(out[0]);
 	for (int64_t i = 0, n = ir_tensor_numel(out[0]); i < n; i++) {
 		int64_t c = rows == 1 ? 0 : channel_of(xt, axis, i), count = 0;
@@ -126,11 +137,9 @@ int interp_Requantize(struct ir_module *m, const struct ir_op *op,
 {
 	(void)scratch;
 	const struct ir_type *xt = &in[0]->type;
-	int axis = (int)ir_attr_int(op, "axis", 1);
-	if (axis < 0)
-		axis += xt->rank;
-	if (axis < 0 || axis >= xt->rank)
-		return ir_op_error(m, op, "axis out of range");
+	int axis;
+	if (channel_axis(m, op, xt, &axis) < 0)
+		return -1;
 	int64_t lo = ir_attr_int(op, "lo", 0), hi = ir_attr_int(op, "hi", 0);
 	const int64_t *x = ir_tensor_i64(in[0]), *mul = ir_tensor_i64(in[1]);
 	const int64_t *add = ir_tensor_i64(in[2]), *sh = ir_tensor_i64(in[3]);

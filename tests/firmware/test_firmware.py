@@ -212,9 +212,9 @@ def reachable_code(obj, entry):
             code[current] = []
         elif current:
             code[current].append(line)
-    seen, external, todo = set(), set(), [".text." + entry]
-    while todo:
-        s = todo.pop()
+    seen, external, pending = set(), set(), [".text." + entry]
+    while pending:
+        s = pending.pop()
         if s in seen:
             continue
         seen.add(s)
@@ -224,9 +224,9 @@ def reachable_code(obj, entry):
                 continue
             target = m.group(1)
             if target in code:
-                todo.append(target)
+                pending.append(target)
             elif section_of.get(target) in code:
-                todo.append(section_of[target])
+                pending.append(section_of[target])
             else:
                 external.add(target)
     return {s: code[s] for s in seen if s in code}, external
