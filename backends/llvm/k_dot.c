@@ -118,6 +118,17 @@ done:
 	return rc;
 }
 
+/* Enough sets of accumulators for about 8 independent vpdpbusd chains,
+ * without more sets than reduction steps or spilling registers. */
+static int64_t kd_sets(const struct kd *d)
+{
+	if (d->mode == KD_VECTOR)
+		return 1;
+	int64_t sets = 8 / d->nb;
+	sets = sets < 1 ? 1 : sets > 4 ? 4 : sets;
+	return sets < d->kg ? sets : d->kg;
+}
+
 int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, int64_t k,
 	    int64_t n, kd_weight_fn *w, const void *ctx, const int64_t *bias, const char **why)
 {
@@ -143,6 +154,7 @@ int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, 
 	d->nb = (n + d->lanes - 1) / d->lanes;
 	d->kg = (k + 3) / 4;
 	d->xt = xt;
+	d->sets = kd_sets(d);
 	d->vty = LLVMVectorType(g->t_i32, (unsigned)d->lanes);
 	int64_t xmax = xt->is_signed ? (int64_t)1 << (xt->bits - 1) : ((int64_t)1 << xt->bits) - 1;
 	if (mode != KD_VECTOR && xt->is_signed) {
@@ -165,18 +177,23 @@ static LLVMValueRef load_vec(struct cg *g, LLVMTypeRef ty, LLVMValueRef ptr, uns
 	return v;
 }
 
-static LLVMValueRef acc_slot(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t b)
+/* Vector b of accumulator set s. */
+static LLVMValueRef acc_slot(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
+			     int64_t b)
 {
-	return vec_at(g, acc, cg_i64(g, b * d->lanes));
+	return vec_at(g, acc, cg_i64(g, (s * d->nb + b) * d->lanes));
 }
 
 LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d)
 {
-	LLVMValueRef acc = cg_alloca(g, LLVMArrayType2(d->vty, (uint64_t)d->nb), "acc");
+	LLVMValueRef acc =
+		cg_alloca(g, LLVMArrayType2(d->vty, (uint64_t)(d->nb * d->sets)), "acc");
 	LLVMSetAlignment(acc, 64);
 	for (int64_t b = 0; b < d->nb; b++) {
 		LLVMValueRef v = load_vec(g, d->vty, vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
-		LLVMBuildStore(g->b, v, acc_slot(g, d, acc, b));
+		LLVMBuildStore(g->b, v, acc_slot(g, d, acc, 0, b));
+		for (int64_t s = 1; s < d->sets; s++)
+			LLVMBuildStore(g->b, LLVMConstNull(d->vty), acc_slot(g, d, acc, s, b));
 	}
 	return acc;
 }
@@ -189,9 +206,9 @@ static LLVMValueRef splat(struct cg *g, LLVMValueRef x, int lanes)
 	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
 }
 
-/* acc[b] (op)= v for every block b, v[b] from fn. */
-static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef word,
-		      LLVMValueRef wrow)
+/* Set s of acc += word's four activations times the weight row group wrow. */
+static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
+		      LLVMValueRef word, LLVMValueRef wrow)
 {
 	const char *name = d->mode == KD_VNNI512 ? "llvm.x86.avx512.vpdpbusd.512"
 						 : "llvm.x86.avx512.vpdpbusd.256";
@@ -200,7 +217,7 @@ static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMVa
 	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, NULL, 0);
 	LLVMValueRef xs = splat(g, word, d->lanes);
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef slot = acc_slot(g, d, acc, b);
+		LLVMValueRef slot = acc_slot(g, d, acc, s, b);
 		LLVMValueRef wv = load_vec(g, d->vty, vec_at(g, wrow, cg_i64(g, b * d->lanes)),
 					   (unsigned)d->lanes * 4);
 		LLVMValueRef args[3] = {load_vec(g, d->vty, slot, 64), xs, wv};
@@ -246,21 +263,29 @@ static LLVMValueRef vnni_row(struct cg *g, const struct kd *d, LLVMValueRef tap,
 static void accumulate_vnni(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
 			    LLVMValueRef tap)
 {
-	int64_t full = d->k / 4;
+	int64_t full = d->k / 4, rounds = full / d->sets;
 	struct kl_for f;
-	if (full > 0) {
-		LLVMValueRef gi = kl_for_begin(g, &f, full, "kg");
-		vnni_step(g, d, acc, load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
+	if (rounds > 0) { /* group r * sets + s into set s */
+		LLVMValueRef r = kl_for_begin(g, &f, rounds, "kg");
+		for (int64_t s = 0; s < d->sets; s++) {
+			LLVMValueRef gi = kl_iaddc(g, kl_imul(g, r, d->sets), s);
+			vnni_step(g, d, acc, s, load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
+		}
 		kl_for_end(g, &f);
+	}
+	for (int64_t k = rounds * d->sets; k < full; k++) {
+		LLVMValueRef gi = cg_i64(g, k);
+		vnni_step(g, d, acc, k % d->sets, load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
 	}
 	if (d->k % 4) {
 		LLVMValueRef gi = cg_i64(g, full);
-		vnni_step(g, d, acc, load_word(g, d, x, gi, (int)(d->k % 4)), vnni_row(g, d, tap, gi));
+		vnni_step(g, d, acc, full % d->sets, load_word(g, d, x, gi, (int)(d->k % 4)),
+			  vnni_row(g, d, tap, gi));
 	}
 	if (d->xoff) { /* minus xoff times the tap's column sums */
 		LLVMValueRef corr = kl_imul(g, kl_iaddc(g, tap, 1), d->nb * d->lanes);
 		for (int64_t b = 0; b < d->nb; b++) {
-			LLVMValueRef slot = acc_slot(g, d, acc, b);
+			LLVMValueRef slot = acc_slot(g, d, acc, 0, b);
 			LLVMValueRef c = load_vec(g, d->vty,
 						  vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
 			LLVMBuildStore(g->b, LLVMBuildSub(g->b, load_vec(g, d->vty, slot, 64), c, ""),
@@ -282,7 +307,7 @@ static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc
 		LLVMValueRef at = kl_iaddc(g, row, b * d->lanes);
 		LLVMValueRef wp = LLVMBuildInBoundsGEP2(g->b, g->t_i8, d->wtab, &at, 1, "");
 		LLVMValueRef wv = LLVMBuildSExt(g->b, load_vec(g, bvec, wp, 1), d->vty, "");
-		LLVMValueRef slot = acc_slot(g, d, acc, b);
+		LLVMValueRef slot = acc_slot(g, d, acc, 0, b);
 		LLVMValueRef sum = LLVMBuildAdd(g->b, load_vec(g, d->vty, slot, 64),
 						LLVMBuildMul(g->b, xv, wv, ""), "");
 		LLVMBuildStore(g->b, sum, slot);
@@ -305,7 +330,10 @@ void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMVal
 	static const struct ir_type i32 = {.elem = IR_ELEM_INT, .bits = 32, .is_signed = true};
 	const struct ir_type *yt = &g->m->values[y].type;
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef v = load_vec(g, d->vty, acc_slot(g, d, acc, b), 64);
+		LLVMValueRef v = load_vec(g, d->vty, acc_slot(g, d, acc, 0, b), 64);
+		for (int64_t s = 1; s < d->sets; s++)
+			v = LLVMBuildAdd(g->b, v, load_vec(g, d->vty, acc_slot(g, d, acc, s, b), 64),
+					 "");
 		for (int lane = 0; lane < d->lanes && b * d->lanes + lane < d->n; lane++) {
 			int64_t o = b * d->lanes + lane;
 			LLVMValueRef e = LLVMBuildExtractElement(g->b, v, cg_i32(g, lane), "");

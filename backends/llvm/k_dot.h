@@ -33,6 +33,7 @@ struct kd {
 	int64_t taps, k, n;
 	int64_t nb, kg;          /* vectors of outputs; reduction steps per weight row group */
 	int64_t xoff;            /* added to activations (vnni): 0 or 2^(bits-1) */
+	int64_t sets;            /* independent accumulator sets (see kd_acc_begin) */
 	LLVMTypeRef vty;         /* <lanes x i32> */
 	LLVMValueRef wtab;       /* the packed weights */
 	LLVMValueRef init;       /* i32 [nb * lanes]: the accumulators' start */
@@ -47,7 +48,11 @@ typedef int64_t kd_weight_fn(const void *ctx, int64_t t, int64_t k, int64_t o);
  * N known integers added to the sums, or NULL. */
 int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, int64_t k,
 	    int64_t n, kd_weight_fn *w, const void *ctx, const int64_t *bias, const char **why);
-/* The accumulators: a stack array of nb vectors set to their start. */
+/* The accumulators: a stack array of `sets` sets of nb vectors, the first
+ * set to their start, the others to 0. Consecutive reduction steps go to
+ * different sets, so the multiply-adds of one step do not wait for the
+ * previous step's (vpdpbusd's latency is several cycles); kd_store adds
+ * the sets up. */
 LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d);
 /* acc += x[0..K) * W[tap]; x points to K activations (bytes). */
 void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
