@@ -9,7 +9,7 @@ set -eu
 
 PACKAGES="make gcc libprotobuf-c-dev protobuf-c-compiler llvm-19-dev libonnx-dev
 python3 python3-onnx python3-numpy python3-pytest libcmocka-dev valgrind clang-19 libclang-rt-19-dev
-graphviz pkg-config"
+graphviz pkg-config libzstd-dev zlib1g-dev"
 FIRMWARE_PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-user
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 
