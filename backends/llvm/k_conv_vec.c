@@ -6,11 +6,12 @@
  * products of the patch indices i = icl * taps + k in four lanes (lane
  * i % 4 below per - per % 4, lane 0 for the rest, each lane in increasing
  * i), then adds B[o] + ((s0 + s1) + (s2 + s3)) and rounds once to float.
- * Padding taps contribute 0 * w. Here the same: the patch loop is unrolled
- * at compile time in increasing i, so every lane is a register (a vector of
- * output channels) and gets its products in the interpreter's order; a
- * padding tap reads 0 (a select, not a branch). A product of two floats is
- * exact in double, so llvm.fmuladd (fused or not) rounds exactly as the
+ * Padding taps contribute 0 * w. Here the same: each output position first
+ * gathers its patch as doubles into a stack buffer (0 for taps outside the
+ * input), then a loop takes the patch four indices at a time, index 4r + l
+ * into lane l, so every lane gets its products in increasing i; the
+ * per % 4 last indices go to lane 0 after the loop. A product of two floats
+ * is exact in double, so llvm.fmuladd (fused or not) rounds exactly as the
  * interpreter's multiply-then-add.
  *
  * The weights W [O, k..., I] are copied at the start of the op, converted
@@ -19,8 +20,8 @@
  * of output channels. Blocks: NV vectors of V doubles (V = 8 with
  * AVX-512, else 4), NV chosen so the 4 * NV accumulators fit the vector
  * registers. Applies when the target has a vector unit (AVX2 or NEON) and
- * the patch is small enough to unroll (MAX_PER), the table small enough
- * for the stack (MAX_TABLE bytes).
+ * the patch buffer (MAX_PER doubles) and the table (MAX_TABLE bytes) are
+ * small enough for the stack.
  */
 #include "k_linalg.h"
 
@@ -28,7 +29,7 @@
 
 #include "k_dot.h"
 
-#define MAX_PER 320
+#define MAX_PER 2048
 #define MAX_TABLE (96 * 1024)
 
 struct cv {
@@ -37,6 +38,8 @@ struct cv {
 	int64_t per, blk, nblk, width; /* width = nblk * blk, the table's row */
 	LLVMTypeRef vd, vf;        /* <v x double>, <v x float> */
 	struct kl_buf tab;         /* W'[per + 1][width] */
+	struct kl_buf patch;       /* the patch of one output position, as doubles */
+	LLVMValueRef acc;          /* the accumulators: [4 lanes x nv] vectors vd */
 };
 
 /* wtab[i][o] = (double)W[o, k, icl] (0 for padded o); row per = bias. */
@@ -71,29 +74,25 @@ static void fill_table(struct cg *g, const struct cv *s)
 	}
 }
 
-/* The input offset of every tap of output position pos (clamped to 0
- * outside) and whether it is inside the input. */
-static void tap_offsets(struct cg *g, const struct kl_geom *k, LLVMValueRef n,
-			LLVMValueRef const *pos, LLVMValueRef *off, LLVMValueRef *inside)
+/* patch[i] for output position pos: the input at patch index i as a
+ * double, 0 for taps outside the input. */
+static void gather_patch(struct cg *g, const struct cv *s, LLVMValueRef n,
+			 LLVMValueRef const *pos)
 {
-	const struct window *w = &k->w;
-	for (int64_t t = 0; t < w->taps; t++) {
-		int64_t rest = t, kd[IR_MAX_RANK];
-		for (int d = w->n - 1; d >= 0; d--) {
-			kd[d] = rest % w->kernel[d];
-			rest /= w->kernel[d];
-		}
-		LLVMValueRef o = kl_imul(g, n, k->x_n), in = LLVMConstInt(g->t_i1, 1, 0);
-		for (int d = 0; d < w->n; d++) {
-			LLVMValueRef cd = kl_iaddc(g, kl_imul(g, pos[d], w->stride[d]),
-						   kd[d] * w->dilation[d] - w->pad[d]);
-			in = LLVMBuildAnd(g->b, in,
-					  LLVMBuildICmp(g->b, LLVMIntULT, cd, cg_i64(g, w->in[d]), ""), "");
-			o = kl_iadd(g, o, kl_imul(g, cd, w->in_stride[d]));
-		}
-		inside[t] = in;
-		off[t] = LLVMBuildSelect(g->b, in, o, cg_i64(g, 0), "");
-	}
+	const struct kl_geom *k = s->c->k;
+	struct kl_for fz, fc;
+	struct kl_taps taps;
+	LLVMValueRef i = kl_for_begin(g, &fz, s->per, "zero");
+	kl_buf_store(g, &s->patch, i, cg_const_real(g->t_f64, 0.0));
+	kl_for_end(g, &fz);
+	kl_taps_begin(g, &taps, k, pos, KL_INSIDE);
+	LLVMValueRef base = kl_iadd(g, kl_imul(g, n, k->x_n), taps.off);
+	LLVMValueRef icl = kl_for_begin(g, &fc, k->cin, "icl");
+	LLVMValueRef x = cg_load(g, s->c->x, kl_iadd(g, base, icl));
+	LLVMValueRef at = kl_iadd(g, kl_imul(g, icl, k->w.taps), taps.k);
+	kl_buf_store(g, &s->patch, at, LLVMBuildFPExt(g->b, x, g->t_f64, ""));
+	kl_for_end(g, &fc);
+	kl_taps_end(g, &taps);
 }
 
 static LLVMValueRef splat(struct cg *g, LLVMValueRef x, int n)
@@ -123,36 +122,52 @@ static int lane_of(int64_t per, int64_t i)
 	return i < per - per % 4 ? (int)(i % 4) : 0;
 }
 
-/* acc[lane][v] over the whole patch for the block starting at output o0. */
-static void block_sums(struct cg *g, const struct cv *s, LLVMValueRef const *off,
-		       LLVMValueRef const *inside, LLVMValueRef o0, LLVMValueRef acc[4][4])
+/* Pointer to accumulator j (lane l, vector v at j = l * nv + v). */
+static LLVMValueRef acc_at(struct cg *g, const struct cv *s, int64_t j)
 {
-	const struct kl_conv_desc *c = s->c;
-	int64_t taps = c->k->w.taps;
-	unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", strlen("llvm.fmuladd"));
+	LLVMValueRef idx[2] = {cg_i64(g, 0), cg_i64(g, j)};
+	return LLVMBuildInBoundsGEP2(g->b, LLVMArrayType2(s->vd, 4 * (uint64_t)s->nv), s->acc, idx,
+				     2, "");
+}
+
+/* acc (lane l, vector v) += patch[i] * table row i, for the block at o0. */
+static void patch_step(struct cg *g, const struct cv *s, LLVMValueRef i, int l, LLVMValueRef o0)
+{
 	LLVMTypeRef vd = s->vd;
+	unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", strlen("llvm.fmuladd"));
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &vd, 1);
 	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, &vd, 1);
-	LLVMValueRef xbase = cg_base(g, c->x);
+	LLVMValueRef xs = splat(g, kl_buf_load(g, &s->patch, i), s->v);
+	LLVMValueRef row = kl_iadd(g, o0, kl_imul(g, i, s->width));
+	for (int v = 0; v < s->nv; v++) {
+		LLVMValueRef slot = acc_at(g, s, l * s->nv + v);
+		LLVMValueRef wv = load_aligned(g, vd, tab_at(g, s, kl_iaddc(g, row, v * s->v)), 8);
+		LLVMValueRef args[3] = {xs, wv, load_aligned(g, vd, slot, 8)};
+		LLVMSetAlignment(LLVMBuildStore(g->b, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), slot),
+				 8);
+	}
+}
+
+/* acc[lane][v] over the whole patch for the block starting at output o0:
+ * a loop over groups of four patch indices, one per lane, then the rest
+ * into lane 0. */
+static void block_sums(struct cg *g, const struct cv *s, LLVMValueRef o0, LLVMValueRef acc[4][4])
+{
+	int64_t rounds = s->per / 4;
+	for (int64_t j = 0; j < 4 * s->nv; j++)
+		LLVMSetAlignment(LLVMBuildStore(g->b, LLVMConstNull(s->vd), acc_at(g, s, j)), 8);
+	if (rounds > 0) {
+		struct kl_for fr;
+		LLVMValueRef r = kl_imul(g, kl_for_begin(g, &fr, rounds, "group"), 4);
+		for (int l = 0; l < 4; l++)
+			patch_step(g, s, kl_iaddc(g, r, l), l, o0);
+		kl_for_end(g, &fr);
+	}
+	for (int64_t i = rounds * 4; i < s->per; i++)
+		patch_step(g, s, cg_i64(g, i), lane_of(s->per, i), o0);
 	for (int l = 0; l < 4; l++)
 		for (int v = 0; v < s->nv; v++)
-			acc[l][v] = LLVMConstNull(s->vd);
-	for (int64_t icl = 0; icl < c->k->cin; icl++)
-		for (int64_t t = 0; t < taps; t++) {
-			int64_t i = icl * taps + t;
-			int l = lane_of(s->per, i);
-			LLVMValueRef xi = kl_iaddc(g, off[t], icl);
-			LLVMValueRef xv = load_aligned(
-				g, g->t_f32, LLVMBuildInBoundsGEP2(g->b, g->t_f32, xbase, &xi, 1, ""), 4);
-			xv = LLVMBuildSelect(g->b, inside[t], xv, cg_const_real(g->t_f32, 0.0), "");
-			LLVMValueRef xs = splat(g, LLVMBuildFPExt(g->b, xv, g->t_f64, ""), s->v);
-			LLVMValueRef row = kl_iadd(g, o0, cg_i64(g, i * s->width));
-			for (int v = 0; v < s->nv; v++) {
-				LLVMValueRef wv = load_aligned(g, vd, tab_at(g, s, kl_iaddc(g, row, v * s->v)), 8);
-				LLVMValueRef args[3] = {xs, wv, acc[l][v]};
-				acc[l][v] = LLVMBuildCall2(g->b, fty, fn, args, 3, "");
-			}
-		}
+			acc[l][v] = load_aligned(g, s->vd, acc_at(g, s, l * s->nv + v), 8);
 }
 
 /* Y[y0 + o0 + v * V + j] = bias + ((s0 + s1) + (s2 + s3)), rounded to float,
@@ -189,20 +204,20 @@ static void block_store(struct cg *g, const struct cv *s, LLVMValueRef y0, LLVMV
 static void position(struct cg *g, const struct cv *s, LLVMValueRef n, LLVMValueRef const *pos)
 {
 	const struct kl_geom *k = s->c->k;
-	LLVMValueRef off[MAX_PER], inside[MAX_PER], acc[4][4];
-	tap_offsets(g, k, n, pos, off, inside);
+	LLVMValueRef acc[4][4];
+	gather_patch(g, s, n, pos);
 	LLVMValueRef y0 = kl_iadd(g, kl_imul(g, n, k->y_n), kl_out_offset(g, k, pos));
 	int64_t full = k->cout / s->blk;
 	if (full > 0) {
 		struct kl_for fb;
 		LLVMValueRef o0 = kl_imul(g, kl_for_begin(g, &fb, full, "block"), s->blk);
-		block_sums(g, s, off, inside, o0, acc);
+		block_sums(g, s, o0, acc);
 		block_store(g, s, y0, o0, 0, false, acc);
 		kl_for_end(g, &fb);
 	}
 	if (full < s->nblk) {
 		LLVMValueRef o0 = cg_i64(g, full * s->blk);
-		block_sums(g, s, off, inside, o0, acc);
+		block_sums(g, s, o0, acc);
 		block_store(g, s, y0, o0, full, true, acc);
 	}
 }
@@ -220,8 +235,8 @@ static bool applies(struct cg *g, const struct ir_op *op, const struct kl_conv_d
 	*why = "the target has no wide vector unit (AVX2, NEON)";
 	if (!cg_has_feature(g, "avx2") && !cg_has_feature(g, "neon"))
 		return false;
-	*why = "patch too large to unroll";
-	if (s->per < 1 || s->per > MAX_PER || c->k->w.taps > MAX_PER)
+	*why = "patch too large for the stack";
+	if (s->per < 1 || s->per > MAX_PER)
 		return false;
 	*why = "weight table too large for the stack";
 	return (s->per + 1) * s->width * 8 <= MAX_TABLE;
@@ -243,12 +258,15 @@ int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv
 		return 1;
 	}
 	kd_note(g, op, s.v == 8 ? "vector-f64x8" : "vector-f64x4",
-		"channels-last f32, one group: output channels in vectors, the patch unrolled");
+		"channels-last f32, one group: output channels in vectors, the patch in groups of four");
 	if (!cg_base(g, c->x) || !cg_base(g, c->y))
 		return -1;
 	s.vd = LLVMVectorType(g->t_f64, (unsigned)s.v);
 	s.vf = LLVMVectorType(g->t_f32, (unsigned)s.v);
 	kl_buf_begin(g, &s.tab, g->t_f64, (s.per + 1) * s.width, "wtab");
+	kl_buf_begin(g, &s.patch, g->t_f64, s.per, "patch");
+	s.acc = cg_alloca(g, LLVMArrayType2(s.vd, 4 * (uint64_t)s.nv), "acc");
+	LLVMSetAlignment(s.acc, 64);
 	fill_table(g, &s);
 	struct kl_for fn;
 	struct cg_nest pos;
@@ -257,6 +275,7 @@ int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv
 	position(g, &s, n, pos.iv);
 	cg_nest_end(g, &pos);
 	kl_for_end(g, &fn);
+	kl_buf_end(g, &s.patch);
 	kl_buf_end(g, &s.tab);
 	return 0;
 }
