@@ -7,7 +7,9 @@
 #
 # End to end means everything the command does: import, passes, code
 # generation and JIT compilation (or interpretation), all samples, writing
-# the outputs. Prints one line per model and writes the same table to
+# the outputs. `run` spreads the samples over one thread per processor
+# (jit_s); jit1_s is the same with --jobs=1, and ratio1 its ratio. Prints
+# one line per model and writes the same table to
 # build/reports/run_vs_interp.txt.
 set -eu
 qonnxc=${1:-build/qonnxc}
@@ -32,13 +34,17 @@ best() { # best wall time in seconds of REPEAT runs of "$@"
 	echo "$b"
 }
 
-printf '%-26s %10s %10s %8s\n' model jit_s interp_s ratio | tee "$out"
+ratio() { # $1 / $2, or - when either failed
+	if [ "$1" != fail ] && [ "$2" != fail ]; then echo "scale=2; $1 / $2" | bc; else echo -; fi
+}
+
+printf '%-26s %10s %10s %10s %8s %8s\n' model jit_s jit1_s interp_s ratio ratio1 | tee "$out"
 for d in "$models"/*/; do
 	m=$(basename "$d")
 	[ -f "$d/inputs.npy" ] || continue
 	j=$(best "$qonnxc" run "$d/model.onnx" --input "$d/inputs.npy" --output "$tmp/j.npy")
+	j1=$(best "$qonnxc" run --jobs=1 "$d/model.onnx" --input "$d/inputs.npy" --output "$tmp/j.npy")
 	i=$(best "$qonnxc" run --interp "$d/model.onnx" --input "$d/inputs.npy" --output "$tmp/i.npy")
-	r=-
-	if [ "$j" != fail ] && [ "$i" != fail ]; then r=$(echo "scale=2; $i / $j" | bc); fi
-	printf '%-26s %10s %10s %8s\n' "$m" "$j" "$i" "$r" | tee -a "$out"
+	printf '%-26s %10s %10s %10s %8s %8s\n' "$m" "$j" "$j1" "$i" "$(ratio "$i" "$j")" \
+		"$(ratio "$i" "$j1")" | tee -a "$out"
 done

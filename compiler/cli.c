@@ -242,6 +242,11 @@ static int parse_one(int argc, char **argv, int *i, struct cli_options *opt, cha
 		if (strcmp(v, "static") && strcmp(v, "pic"))
 			FAIL("--relocation-model must be static or pic, got '%s'", v);
 		opt->reloc = !strcmp(v, "static") ? CLI_RELOC_STATIC : CLI_RELOC_PIC;
+	} else if ((v = option_value(argc, argv, i, "--jobs", &missing))) {
+		int64_t jobs;
+		if (parse_batch(v, &jobs) < 0 || jobs > 256)
+			FAIL("--jobs needs an integer from 1 to 256, got '%s'", v);
+		opt->jobs = (int)jobs;
 	} else if ((v = option_value(argc, argv, i, "--batch", &missing))) {
 		if (parse_batch(v, &opt->batch) < 0)
 			FAIL("--batch needs a positive integer, got '%s'", v);
@@ -304,14 +309,14 @@ int cli_parse(int argc, char **argv, struct cli_options *opt, char *err, int err
 	if (cmd == CLI_RUN && (opt->emit != CLI_EMIT_NONE || opt->output))
 		return snprintf(err, (size_t)errlen, "run takes --output, not -o or --emit"), -1;
 	if (cmd == CLI_VERIFY && (opt->emit != CLI_EMIT_NONE || opt->output || opt->noutputs ||
-				  opt->interp || opt->io_channels_last))
+				  opt->interp || opt->io_channels_last || opt->jobs))
 		return snprintf(err, (size_t)errlen,
 				"verify takes --input files and pass options only"), -1;
-	if (cmd == CLI_COMPILE && (opt->ninputs || opt->noutputs || opt->interp))
+	if (cmd == CLI_COMPILE && (opt->ninputs || opt->noutputs || opt->interp || opt->jobs))
 		return snprintf(err, (size_t)errlen,
-				"--input, --output and --interp belong to 'qonnxc run'"), -1;
+				"--input, --output, --interp and --jobs belong to 'qonnxc run'"), -1;
 	if (cmd == CLI_COST && (opt->emit != CLI_EMIT_NONE || opt->output || opt->ninputs ||
-				opt->noutputs || opt->interp))
+				opt->noutputs || opt->interp || opt->jobs))
 		return snprintf(err, (size_t)errlen, "cost takes --json, --per-layer, --dense and "
 				"pass options only"), -1;
 	if (cmd != CLI_COST && (opt->cost_json || opt->cost_per_layer || opt->cost_dense))

@@ -34,6 +34,7 @@ struct cli_options {
 	uint64_t max_memory;          /* --max-memory, bytes */
 	bool verbose;                 /* -v */
 	bool interp;                  /* run --interp */
+	int jobs;                     /* run --jobs: threads for the samples, 0: one per processor */
 	const char *passes;           /* --passes: comma list or "none"; NULL: the default
 	                               * pipeline (compile) or no pass (run) */
 	const char *print_after;      /* --print-after: comma list of passes */

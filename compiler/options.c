@@ -93,6 +93,8 @@ static const struct doc_row rows[] = {
 	     "objects) and run"},
 	{"--interp", "execute with the reference interpreter instead, on the imported graph "
 		     "unless --passes is given"},
+	{"--jobs=N", "run the samples on N threads at once, each with its own workspace "
+		     "(default: one per processor online; the interpreter runs on one)"},
 	{"--input FILE", "a model input, .npy or serialized TensorProto (.pb), in model order; "
 			 "one extra leading dimension N runs N samples"},
 	{"--output FILE", "write an output as .npy, in model order; without --output the outputs "

@@ -19,8 +19,29 @@
 #include "runtime/npy.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_JOBS = 256 };
+
+/* Milliseconds of the monotonic clock, for -v's account of where time went. */
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void report_phase(const struct cli_options *opt, const char *what, double *since)
+{
+	double t = now_ms();
+	if (opt->verbose)
+		fprintf(stderr, "qonnxc: run: %s in %.1f ms\n", what, t - *since);
+	*since = t;
+}
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -56,9 +77,13 @@ static int read_npy(const char *path, struct ir_tensor *t, struct arena *a)
 	}
 	t->type = type_of_npy(&arr);
 	int64_t n = qrt_array_numel(&arr);
-	t->data = arena_alloc(a, (size_t)n * ir_storage_size(t->type.elem) + 1);
-	for (int64_t i = 0; i < n; i++)
-		ir_tensor_set(t, i, qrt_array_get(&arr, i));
+	size_t bytes = (size_t)n * ir_storage_size(t->type.elem);
+	t->data = arena_alloc_uninit(a, bytes + 1);
+	if (arr.dtype == QRT_F32 || arr.dtype == QRT_F64) /* storage form already */
+		memcpy(t->data, arr.data, bytes);
+	else
+		for (int64_t i = 0; i < n; i++)
+			ir_tensor_set(t, i, qrt_array_get(&arr, i));
 	qrt_array_free(&arr);
 	return 0;
 }
@@ -101,6 +126,8 @@ static int conform_input(struct ir_module *m, int i, const char *path, struct ir
 	}
 	*samples = n;
 	*batched = extra == 1;
+	if (t->type.elem == want->elem && t->type.elem != IR_ELEM_INT)
+		return 0; /* f32, f64 or bool already */
 	struct ir_tensor conv = {.type = t->type};
 	conv.type.elem = want->elem;
 	conv.type.bits = want->bits;
@@ -155,7 +182,7 @@ static void alloc_outputs(struct ir_module *m, struct run_data *rd, struct arena
 			whole = ir_type_with_dims(*t, t->rank + 1, dims);
 		}
 		rd->outputs[i].type = whole;
-		rd->outputs[i].data = arena_alloc(a, (size_t)ir_type_numel(&whole) *
+		rd->outputs[i].data = arena_alloc_uninit(a, (size_t)ir_type_numel(&whole) *
 							     ir_storage_size(whole.elem) + 1);
 	}
 }
@@ -175,37 +202,103 @@ void run_to_f32(const struct ir_tensor *t, int n, const float **out, struct aren
 	}
 }
 
-/* The samples through the model compiled in memory (backends/llvm/jit.h). */
+/* One thread's share of the samples through the compiled model: samples
+ * first, first + step, ..., each run with the thread's own workspace. */
+struct jit_share {
+	struct ir_module *m;
+	const struct cli_options *opt;
+	struct run_data *rd;
+	struct llvm_jit *j;
+	int64_t first, step;
+	int rc;
+};
+
+/* Sample s; outputs stored as f32 are written in place, others through tmp. */
+static int run_one_sample(struct jit_share *sh, void *ws, float *const *tmp, int64_t s)
+{
+	struct ir_module *m = sh->m;
+	struct arena per = {0};
+	struct ir_tensor ins[CLI_MAX_FILES], dst[CLI_MAX_FILES];
+	const float *fins[CLI_MAX_FILES];
+	float *outs[CLI_MAX_FILES];
+	for (int i = 0; i < m->ninputs; i++)
+		ins[i] = run_sample_of(&sh->rd->inputs[i], s, sh->rd->batched);
+	run_to_f32(ins, m->ninputs, fins, &per);
+	for (int i = 0; i < m->noutputs; i++) {
+		dst[i] = run_sample_of(&sh->rd->outputs[i], s, sh->rd->batched);
+		outs[i] = dst[i].type.elem == IR_ELEM_F32 ? dst[i].data : tmp[i];
+	}
+	int rc = llvm_jit_run_in(sh->j, ws, fins, outs);
+	if (rc != 0)
+		driver_error(sh->opt->model, "the compiled model returned %d", rc);
+	for (int i = 0; i < m->noutputs && rc == 0; i++)
+		if (outs[i] == tmp[i])
+			for (int64_t k = 0, n = ir_type_numel(&dst[i].type); k < n; k++)
+				ir_tensor_set(&dst[i], k, tmp[i][k]);
+	arena_free(&per);
+	return rc;
+}
+
+static void *run_share(void *arg)
+{
+	struct jit_share *sh = arg;
+	struct ir_module *m = sh->m;
+	struct arena a = {0};
+	float *tmp[CLI_MAX_FILES];
+	for (int i = 0; i < m->noutputs; i++)
+		tmp[i] = arena_alloc(&a, (size_t)ir_type_numel(&ir_val(m, m->outputs[i])->type) *
+						 sizeof(float) + 1);
+	void *ws = llvm_jit_workspace_new(sh->j);
+	for (int64_t s = sh->first; s < sh->rd->samples && sh->rc == 0; s += sh->step)
+		sh->rc = run_one_sample(sh, ws, tmp, s);
+	llvm_jit_workspace_free(ws);
+	arena_free(&a);
+	return NULL;
+}
+
+/* Threads for the samples: --jobs, else one per processor online, never
+ * more than the samples. */
+static int64_t thread_count(const struct cli_options *opt, int64_t samples)
+{
+	int64_t n = opt->jobs ? opt->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	n = n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
+	return n < samples ? n : samples > 0 ? samples : 1;
+}
+
+/* The samples through the model compiled in memory (backends/llvm/jit.h),
+ * spread over threads: the compiled code is reentrant. */
 static int run_samples_jit(struct ir_module *m, const struct cli_options *opt, struct run_data *rd)
 {
+	double t = now_ms();
 	struct llvm_jit *j = llvm_jit_compile(m, opt->opt_level);
 	if (!j) {
 		driver_error(opt->model, "%s", m->error);
 		return -1;
 	}
-	struct arena a = {0};
-	float *outs[CLI_MAX_FILES];
-	for (int i = 0; i < m->noutputs; i++)
-		outs[i] = arena_alloc(&a, (size_t)ir_type_numel(&ir_val(m, m->outputs[i])->type) *
-						  sizeof(float) + 1);
+	report_phase(opt, "compiled in memory", &t);
+	int64_t n = thread_count(opt, rd->samples);
+	struct jit_share sh[MAX_JOBS];
+	pthread_t th[MAX_JOBS];
+	int64_t started = 1;
+	for (int64_t k = 0; k < n; k++)
+		sh[k] = (struct jit_share){m, opt, rd, j, k, n, 0};
+	for (; started < n; started++)
+		if (pthread_create(&th[started], NULL, run_share, &sh[started]) != 0)
+			break;
+	for (int64_t k = started; k < n; k++) /* threads refused: run their shares here */
+		run_share(&sh[k]);
+	run_share(&sh[0]);
 	int rc = 0;
-	for (int64_t s = 0; s < rd->samples && rc == 0; s++) {
-		struct arena per = {0};
-		struct ir_tensor ins[CLI_MAX_FILES];
-		const float *fins[CLI_MAX_FILES];
-		for (int i = 0; i < m->ninputs; i++)
-			ins[i] = run_sample_of(&rd->inputs[i], s, rd->batched);
-		run_to_f32(ins, m->ninputs, fins, &per);
-		if ((rc = llvm_jit_run(j, fins, outs)) != 0)
-			driver_error(opt->model, "the compiled model returned %d", rc);
-		for (int i = 0; i < m->noutputs && rc == 0; i++) {
-			struct ir_tensor dst = run_sample_of(&rd->outputs[i], s, rd->batched);
-			for (int64_t k = 0, n = ir_type_numel(&dst.type); k < n; k++)
-				ir_tensor_set(&dst, k, outs[i][k]);
-		}
-		arena_free(&per);
+	for (int64_t k = 1; k < n; k++) {
+		if (k < started)
+			pthread_join(th[k], NULL);
+		rc |= sh[k].rc;
 	}
-	arena_free(&a);
+	rc |= sh[0].rc;
+	if (opt->verbose)
+		fprintf(stderr, "qonnxc: run: %" PRId64 " samples on %" PRId64 " threads\n",
+			rd->samples, n);
+	report_phase(opt, "ran the samples", &t);
 	llvm_jit_free(j);
 	return rc ? -1 : 0;
 }
@@ -300,9 +393,11 @@ static int emit_outputs(struct ir_module *m, const struct cli_options *opt, cons
 
 int driver_run(const struct cli_options *opt)
 {
+	double t = now_ms();
 	struct ir_module *m = driver_load(opt);
 	if (!m)
 		return EXIT_BAD_MODEL;
+	report_phase(opt, "loaded the model and ran the passes", &t);
 	struct arena a = {0};
 	struct run_data *rd = arena_alloc(&a, sizeof *rd);
 	int rc = EXIT_BAD_MODEL;
@@ -311,9 +406,12 @@ int driver_run(const struct cli_options *opt)
 		goto done;
 	}
 	alloc_outputs(m, rd, &a);
+	report_phase(opt, "read the inputs", &t);
 	if (run_samples(m, opt, rd) < 0)
 		goto done;
+	t = now_ms();
 	rc = emit_outputs(m, opt, rd) < 0 ? EXIT_USAGE : EXIT_OK;
+	report_phase(opt, "wrote the outputs", &t);
 done:
 	arena_free(&a);
 	ir_module_free(m);

@@ -28,7 +28,7 @@ static struct arena_chunk *chunk_new(size_t size, struct arena_chunk *next)
 	return c;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+void *arena_alloc_uninit(struct arena *a, size_t size)
 {
 	size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (rounded < size)
@@ -45,7 +45,6 @@ void *arena_alloc(struct arena *a, size_t size)
 				a->head = big;
 			big->used = rounded;
 			a->bytes += rounded;
-			memset(big->data, 0, rounded);
 			return big->data;
 		}
 		c = a->head = chunk_new(ARENA_CHUNK, c);
@@ -53,7 +52,13 @@ void *arena_alloc(struct arena *a, size_t size)
 	void *p = c->data + c->used;
 	c->used += rounded;
 	a->bytes += rounded;
-	memset(p, 0, rounded);
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p = arena_alloc_uninit(a, size);
+	memset(p, 0, size);
 	return p;
 }
 

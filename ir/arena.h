@@ -17,7 +17,10 @@ struct arena {
 	size_t bytes; /* total bytes handed out, for resource limits */
 };
 
+/* size bytes, 16-byte aligned, zeroed; _uninit leaves them as they are,
+ * for buffers about to be written whole. */
 void *arena_alloc(struct arena *a, size_t size);
+void *arena_alloc_uninit(struct arena *a, size_t size);
 void *arena_memdup(struct arena *a, const void *p, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...)

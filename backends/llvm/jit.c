@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define JIT_PREFIX "qonnxc_jit"
 
@@ -19,6 +20,7 @@ typedef int run_v_fn(const float *const *inputs, float *const *outputs, void *wo
 struct llvm_jit {
 	LLVMOrcLLJITRef jit;
 	run_v_fn *run_v;
+	size_t workspace_bytes;
 	void *workspace;
 };
 
@@ -121,6 +123,24 @@ static int load(struct ir_module *m, struct llvm_jit *j, const struct llvm_optio
 	return 0;
 }
 
+/* A workspace of `bytes`; a large one in huge pages where the system
+ * grants them, so that the first run does not fault in thousands of small
+ * pages (an 8 MB workspace: about 2000). */
+static void *alloc_workspace(size_t bytes)
+{
+	enum { HUGE = 2 << 20 };
+	size_t align = bytes >= HUGE ? HUGE : 64;
+	bytes = (bytes + align - 1) / align * align;
+	void *p = aligned_alloc(align, bytes ? bytes : align);
+	if (!p)
+		abort();
+#ifdef MADV_HUGEPAGE
+	if (align == HUGE)
+		madvise(p, bytes, MADV_HUGEPAGE); /* only advice: failure changes nothing */
+#endif
+	return p;
+}
+
 struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level)
 {
 	struct llvm_options o = {
@@ -145,10 +165,8 @@ struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level)
 	if (!(j->jit = make_jit(m, jit_tm)) || load(m, j, &o, tm, &workspace) < 0)
 		goto fail;
 	LLVMDisposeTargetMachine(tm);
-	size_t bytes = ((size_t)workspace + 63) / 64 * 64;
-	j->workspace = aligned_alloc(64, bytes ? bytes : 64);
-	if (!j->workspace)
-		abort();
+	j->workspace_bytes = (size_t)workspace;
+	j->workspace = alloc_workspace(j->workspace_bytes);
 	return j;
 fail: /* make_jit consumed jit_tm */
 	if (j->jit)
@@ -167,6 +185,22 @@ fail_tm:
 int llvm_jit_run(struct llvm_jit *j, const float *const *inputs, float *const *outputs)
 {
 	return j->run_v(inputs, outputs, j->workspace);
+}
+
+int llvm_jit_run_in(struct llvm_jit *j, void *workspace, const float *const *inputs,
+		    float *const *outputs)
+{
+	return j->run_v(inputs, outputs, workspace);
+}
+
+void *llvm_jit_workspace_new(const struct llvm_jit *j)
+{
+	return alloc_workspace(j->workspace_bytes);
+}
+
+void llvm_jit_workspace_free(void *workspace)
+{
+	free(workspace);
 }
 
 void llvm_jit_free(struct llvm_jit *j)

@@ -111,3 +111,52 @@ def test_verify_cli_errors(compiler, args, code, text):
     assert p.returncode == code, p.stderr
     lines = p.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("qonnxc: error: ") and text in lines[0], p.stderr
+
+
+def run_jobs(model, x, jobs, tmp_path):
+    out = tmp_path / ("jobs%s.npy" % jobs)
+    args = ["run", model, "--input", str(x), "--output", str(out)]
+    if jobs:
+        args.insert(1, "--jobs=%d" % jobs)
+    p = qonnxc(*args)
+    assert p.returncode == 0, p.stderr
+    return out.read_bytes()
+
+
+def test_run_jobs_identical(compiler, tmp_path):
+    """Samples spread over threads (each with its own workspace) give the
+    bytes one thread gives, whatever the number of threads: the compiled
+    code is reentrant and keeps no state between runs."""
+    examples = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+    model = os.path.join(examples, "mlp_w2a2.onnx")
+    shape = list(np.load(os.path.join(examples, "mlp_w2a2_input.npy")).shape[1:])
+    x = np.random.default_rng(7).uniform(-2, 2, size=[11] + shape).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    one = run_jobs(model, tmp_path / "x.npy", 1, tmp_path)
+    for jobs in (2, 3, 16, 0):
+        assert run_jobs(model, tmp_path / "x.npy", jobs, tmp_path) == one, jobs
+
+
+@pytest.mark.parametrize("name", ["espcn_subpixel_quant", "tfc_2w2a"])
+def test_run_jobs_identical_shared(compiler, name, tmp_path):
+    d = os.path.join(SHARED, name)
+    if not os.path.isdir(d):
+        pytest.skip("no ../shared/models/" + name)
+    model, x = os.path.join(d, "model.onnx"), os.path.join(d, "inputs.npy")
+    one = run_jobs(model, x, 1, tmp_path)
+    assert run_jobs(model, x, 3, tmp_path) == one
+
+
+@pytest.mark.parametrize("args,text", [
+    (["run", "--jobs=0", "{m}", "--input", "{m}"], "--jobs needs an integer from 1 to 256, got '0'"),
+    (["run", "--jobs=x", "{m}", "--input", "{m}"], "--jobs needs an integer from 1 to 256, got 'x'"),
+    (["run", "--jobs=257", "{m}", "--input", "{m}"], "--jobs needs an integer from 1 to 256"),
+    (["{m}", "--jobs=2", "-o", "x.o"], "--jobs belong to 'qonnxc run'"),
+    (["verify", "{m}", "--jobs=2"], "verify takes --input files and pass options only"),
+])
+def test_run_jobs_cli_errors(compiler, args, text):
+    m = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mlp_w2a2.onnx")
+    p = qonnxc(*[a.replace("{m}", m) for a in args])
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1 and text in lines[0], p.stderr
