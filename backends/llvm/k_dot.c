@@ -324,6 +324,20 @@ void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValue
 		accumulate_vnni(g, d, acc, x, tap);
 }
 
+LLVMValueRef kd_convert_i32_vec(struct cg *g, LLVMValueRef v, int lanes, const struct ir_type *yt)
+{
+	LLVMTypeRef mt = cg_mem_type(g, yt);
+	unsigned width = LLVMGetIntTypeWidth(mt);
+	LLVMTypeRef vt = LLVMVectorType(mt, (unsigned)lanes);
+	LLVMValueRef r = width < 32 ? LLVMBuildTrunc(g->b, v, vt, "")
+			 : width > 32 ? LLVMBuildSExt(g->b, v, vt, "") : v;
+	if ((unsigned)yt->bits >= width || (yt->bits >= 32 && yt->is_signed))
+		return r;
+	LLVMValueRef sh = splat(g, cg_const_int(mt, (int64_t)(width - (unsigned)yt->bits)), lanes);
+	LLVMValueRef up = LLVMBuildShl(g->b, r, sh, "");
+	return yt->is_signed ? LLVMBuildAShr(g->b, up, sh, "") : LLVMBuildLShr(g->b, up, sh, "");
+}
+
 void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,
 	      int64_t stride)
 {
@@ -334,6 +348,18 @@ void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMVal
 		for (int64_t s = 1; s < d->sets; s++)
 			v = LLVMBuildAdd(g->b, v, load_vec(g, d->vty, acc_slot(g, d, acc, s, b), 64),
 					 "");
+		if (stride == 1 && yt->elem == IR_ELEM_INT && (b + 1) * d->lanes <= d->n) {
+			/* a whole vector of consecutive outputs: one store */
+			LLVMValueRef base = cg_base(g, y);
+			if (!base)
+				return;
+			LLVMValueRef r = kd_convert_i32_vec(g, v, d->lanes, yt);
+			LLVMValueRef at = kl_iaddc(g, y0, b * d->lanes);
+			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, cg_mem_type(g, yt), base, &at, 1, "");
+			LLVMSetAlignment(LLVMBuildStore(g->b, r, p),
+					 LLVMGetIntTypeWidth(cg_mem_type(g, yt)) / 8);
+			continue;
+		}
 		for (int lane = 0; lane < d->lanes && b * d->lanes + lane < d->n; lane++) {
 			int64_t o = b * d->lanes + lane;
 			LLVMValueRef e = LLVMBuildExtractElement(g->b, v, cg_i32(g, lane), "");

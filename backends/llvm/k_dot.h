@@ -61,6 +61,10 @@ void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValue
  * elements y0 + o * stride of IR value y. */
 void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,
 	      int64_t stride);
+/* A vector of `lanes` i32 converted as cg_convert converts each signed i32
+ * to integer type yt: truncated or extended to yt's container, then
+ * wrapped to its bits; ready to store as yt. */
+LLVMValueRef kd_convert_i32_vec(struct cg *g, LLVMValueRef v, int lanes, const struct ir_type *yt);
 /* Whether g's target has a vector unit the kernel uses. */
 bool kd_has_vector_unit(struct cg *g);
 /* Its name, for -v. */

@@ -16,7 +16,8 @@
  *
  * Integer MatMul with activations of at most 8 bits and a known B (with no
  * batch dims of its own) goes to the vectorized dot-product kernel of
- * k_dot.h instead, one row of A at a time. On a target without a wide
+ * k_dot.h instead, one row of A at a time; a float MatMul of matrices to
+ * k_matmul_vec.c's vector form. On a target without a wide
  * vector unit, a B narrower than 8 bits that is already in row-major [K, N]
  * order is read where it is, bit-packed, rather than copied into a byte
  * table (firmware keeps 2-bit weights at 2 bits).
@@ -246,7 +247,12 @@ static int k_matmul(struct cg *g, const struct ir_op *op)
 		bs[d] *= p.k * p.n;
 		ys[d] *= p.m * p.n;
 	}
-	if (ir_type_numel(&g->m->values[p.y].type) > 0) {
+	if (ir_type_numel(&g->m->values[p.y].type) > 0 && p.acc.kind == KL_F32) {
+		struct kl_mm_desc d = {p.a, p.b, p.y, p.m, p.n, p.k};
+		int rc = kl_matmul_float_vec(g, op, &d);
+		if (rc <= 0)
+			return rc;
+	} else if (ir_type_numel(&g->m->values[p.y].type) > 0) {
 		int rc = matmul_dot(g, op, &p, &yb, as, ys);
 		if (rc <= 0)
 			return rc;

@@ -145,6 +145,14 @@ struct kl_conv_desc {
 /* The channels-last f32 Conv vectorized over output channels
  * (k_conv_vec.c): 0 emitted, 1 not applicable (noted with -v), -1 error. */
 int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c);
+/* A MatMul Y [M, N] = A [M, K] @ B [K, N], row-major, for k_matmul_vec.c. */
+struct kl_mm_desc {
+	int a, b, y;
+	int64_t m, n, k;
+};
+/* The float MatMul in vector form: 0 emitted, 1 not applicable (nothing
+ * emitted), -1 after an error. */
+int kl_matmul_float_vec(struct cg *g, const struct ir_op *op, const struct kl_mm_desc *d);
 int kl_conv_transpose(struct cg *g, const struct ir_op *op);
 void kl_register_reduce(cg_kernel **table);                   /* k_reduce.c */
 void kl_register_softmax(cg_kernel **table);                  /* k_softmax.c */

@@ -17,9 +17,11 @@
  * on a channel whose descending flag is set), wrapped to the result type;
  * the count runs over the K thresholds of the element's channel, by binary
  * search when the rows are known to be sorted (as the lower-integer pass
- * makes them), else by a loop over all K.
+ * makes them), else by a loop over all K; with contiguous channels and a
+ * vector unit, k_threshold_vec.c compares a vector of channels at once.
  */
 #include "k_quant.h"
+#include "k_threshold_vec.h"
 
 #include "ir/quant.h"
 
@@ -285,6 +287,9 @@ static int multithreshold_kernel(struct cg *g, const struct ir_op *op)
 	struct thresholds t = {0};
 	if (xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT)
 		return ir_op_error(g->m, op, "input and result must be integer tensors");
+	int rc = kq_multithreshold_vec(g, op);
+	if (rc <= 0)
+		return rc;
 	if (thresholds_init(g, op, xt, &t) < 0 || !cg_base(g, xv) || !cg_base(g, yv))
 		return -1;
 	struct cg_nest nest;

@@ -1,0 +1,173 @@
+/* k_threshold_vec.c: MultiThreshold vectorized over channels, for the
+ * common case the lower-integer pass produces after an integer MatMul or
+ * channels-last Conv: the channels are the last, contiguous axis.
+ *
+ * q = out_bias + out_step * #{k : x >= T[c][k]}, as k_quant_qdq.c's scalar
+ * kernel, but for a vector of V consecutive channels at once: the
+ * thresholds are stored transposed, T'[k][c] as i32, so one load gives
+ * threshold k of V channels, and the count is the sum of V-wide compares
+ * over k. No binary search and no branch per element.
+ *
+ * Applies when the target has a vector unit (k_dot.h), the thresholds and
+ * descending flags are known and none is descending, the channel count is
+ * a multiple of V (16 with AVX-512, else 8), x fits in 31 bits (so that
+ * clamping a threshold into i32 changes no comparison), and
+ * |out_bias| + |out_step| * K stays below 2^31 (the count arithmetic is
+ * i32). Otherwise the scalar kernel runs.
+ */
+#include "k_threshold_vec.h"
+
+#include "k_dot.h"
+#include "k_linalg.h"
+
+#include <stdlib.h>
+
+struct tv {
+	int x, y;
+	int64_t c, k, positions; /* channels, thresholds per channel, x / c */
+	int lanes;
+	int64_t bias, step;
+	LLVMTypeRef vi32;        /* <lanes x i32> */
+	LLVMValueRef table;      /* i32 [k][c] */
+};
+
+static bool none_descending(struct cg *g, const struct ir_op *op, int64_t rows)
+{
+	if (op->noperands <= 4 || op->operands[4] == IR_NONE)
+		return true;
+	const int64_t *d = ir_known_data(g->m, op->operands[4]);
+	if (!d || ir_type_numel(&g->m->values[op->operands[4]].type) < rows)
+		return false;
+	for (int64_t r = 0; r < rows; r++)
+		if (d[r])
+			return false;
+	return true;
+}
+
+static int64_t clamp_i32(int64_t v)
+{
+	return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v;
+}
+
+/* The transposed table T'[k][c] (rows == 1: the one row for every c). */
+static LLVMValueRef make_table(struct cg *g, const struct tv *t, const int64_t *th, int64_t rows)
+{
+	size_t n = (size_t)(t->k * t->c);
+	LLVMValueRef *vals = malloc((n ? n : 1) * sizeof *vals);
+	if (!vals)
+		abort();
+	for (int64_t k = 0; k < t->k; k++)
+		for (int64_t c = 0; c < t->c; c++) {
+			int64_t v = th[(rows == 1 ? 0 : c) * t->k + k];
+			vals[k * t->c + c] = cg_const_int(g->t_i32, clamp_i32(v));
+		}
+	LLVMTypeRef ty = LLVMArrayType2(g->t_i32, n);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, ty, "thresholds_t");
+	LLVMSetInitializer(gv, LLVMConstArray2(g->t_i32, vals, n));
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(gv, 64);
+	free(vals);
+	return gv;
+}
+
+/* 0 when the vector kernel applies (t filled), 1 when not. */
+static int plan(struct cg *g, const struct ir_op *op, struct tv *t)
+{
+	t->x = op->operands[0];
+	t->y = op->results[0];
+	const struct ir_type *xt = &g->m->values[t->x].type, *yt = &g->m->values[t->y].type;
+	const struct ir_type *tt = ir_operand_type(g->m, op, 1);
+	const int64_t *th = tt ? ir_known_data(g->m, op->operands[1]) : NULL;
+	if (!kd_has_vector_unit(g) || xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT ||
+	    xt->rank < 1 || !tt || tt->rank != 2 || tt->elem != IR_ELEM_INT || !th || xt->bits > (xt->is_signed ? 31 : 30))
+		return 1;
+	int axis = (int)ir_attr_int(op, "axis", 1);
+	axis += axis < 0 ? xt->rank : 0;
+	int64_t rows = tt->dims[0];
+	t->c = xt->dims[xt->rank - 1];
+	t->k = tt->dims[1];
+	if ((rows != 1 && (axis != xt->rank - 1 || rows != t->c)) || t->c < 1 || t->k < 1 ||
+	    !none_descending(g, op, rows))
+		return 1;
+	t->lanes = cg_has_feature(g, "avx512f") && t->c % 16 == 0 ? 16 : 8;
+	t->bias = ir_attr_int(op, "out_bias", 0);
+	t->step = ir_attr_int(op, "out_step", 1);
+	if (t->c % t->lanes || llabs(t->bias) >= (1ll << 30) || llabs(t->step) >= (1ll << 30) ||
+	    (double)llabs(t->bias) + (double)llabs(t->step) * (double)t->k >= 2147483647.0)
+		return 1;
+	t->positions = ir_type_numel(xt) / t->c;
+	t->vi32 = LLVMVectorType(g->t_i32, (unsigned)t->lanes);
+	t->table = make_table(g, t, th, rows);
+	return 0;
+}
+
+static LLVMValueRef splat_i32(struct cg *g, const struct tv *t, int64_t v)
+{
+	LLVMValueRef *e = malloc(sizeof *e * (size_t)t->lanes);
+	if (!e)
+		abort();
+	for (int i = 0; i < t->lanes; i++)
+		e[i] = cg_const_int(g->t_i32, v);
+	LLVMValueRef r = LLVMConstVector(e, (unsigned)t->lanes);
+	free(e);
+	return r;
+}
+
+/* Loads `lanes` consecutive elements of value v from element index at. */
+static LLVMValueRef load_lanes(struct cg *g, const struct tv *t, int v, LLVMValueRef at)
+{
+	const struct ir_type *vt = &g->m->values[v].type;
+	LLVMTypeRef mt = cg_mem_type(g, vt);
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, cg_base(g, v), &at, 1, "");
+	LLVMValueRef x = LLVMBuildLoad2(g->b, LLVMVectorType(mt, (unsigned)t->lanes), p, "");
+	LLVMSetAlignment(x, LLVMGetIntTypeWidth(mt) / 8);
+	if (LLVMGetIntTypeWidth(mt) == 32)
+		return x;
+	return vt->is_signed ? LLVMBuildSExt(g->b, x, t->vi32, "") : LLVMBuildZExt(g->b, x, t->vi32, "");
+}
+
+/* The thresholds passed by the lanes of x, channels c0..c0+lanes. */
+static LLVMValueRef count_passed(struct cg *g, const struct tv *t, LLVMValueRef x,
+				 LLVMValueRef c0)
+{
+	LLVMValueRef acc = cg_alloca(g, t->vi32, "passed");
+	LLVMBuildStore(g->b, LLVMConstNull(t->vi32), acc);
+	struct kl_for fk;
+	LLVMValueRef k = kl_for_begin(g, &fk, t->k, "k");
+	LLVMValueRef at = kl_iadd(g, kl_imul(g, k, t->c), c0);
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i32, t->table, &at, 1, "");
+	LLVMValueRef th = LLVMBuildLoad2(g->b, t->vi32, p, "");
+	LLVMSetAlignment(th, 4);
+	LLVMValueRef ge = LLVMBuildICmp(g->b, LLVMIntSGE, x, th, "");
+	LLVMValueRef n = LLVMBuildLoad2(g->b, t->vi32, acc, "");
+	LLVMBuildStore(g->b, LLVMBuildAdd(g->b, n, LLVMBuildZExt(g->b, ge, t->vi32, ""), ""), acc);
+	kl_for_end(g, &fk);
+	return LLVMBuildLoad2(g->b, t->vi32, acc, "");
+}
+
+int kq_multithreshold_vec(struct cg *g, const struct ir_op *op)
+{
+	struct tv t = {0};
+	if (plan(g, op, &t) != 0)
+		return 1;
+	if (!cg_base(g, t.x) || !cg_base(g, t.y))
+		return -1;
+	kd_note(g, op, "vector-compare", "channels last and contiguous, known ascending thresholds");
+	const struct ir_type *yt = &g->m->values[t.y].type;
+	LLVMTypeRef ymt = cg_mem_type(g, yt);
+	struct kl_for fp, fb;
+	LLVMValueRef pos = kl_for_begin(g, &fp, t.positions, "pos");
+	LLVMValueRef c0 = kl_imul(g, kl_for_begin(g, &fb, t.c / t.lanes, "block"), t.lanes);
+	LLVMValueRef at = kl_iadd(g, kl_imul(g, pos, t.c), c0);
+	LLVMValueRef n = count_passed(g, &t, load_lanes(g, &t, t.x, at), c0);
+	LLVMValueRef q = LLVMBuildAdd(g->b, splat_i32(g, &t, t.bias),
+				      LLVMBuildMul(g->b, splat_i32(g, &t, t.step), n, ""), "");
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, ymt, cg_base(g, t.y), &at, 1, "");
+	LLVMSetAlignment(LLVMBuildStore(g->b, kd_convert_i32_vec(g, q, t.lanes, yt), p),
+			 LLVMGetIntTypeWidth(ymt) / 8);
+	kl_for_end(g, &fb);
+	kl_for_end(g, &fp);
+	return 0;
+}
