@@ -14,17 +14,21 @@
  * with strings in single or double quotes (no escapes) and integers in
  * decimal, optionally with Python 2's 'L' suffix.
  *
- * POSIX: mkstemp, fchmod, rename, fstat.
+ * POSIX: open, link, rename, fstat; on Linux O_TMPFILE and linkat through
+ * /proc/self/fd (see "atomic replacement" below).
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "npy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char MAGIC[6] = "\x93NUMPY";
@@ -554,66 +558,205 @@ static int write_data(FILE *f, const struct qrt_array *a, size_t nbytes)
 	return 0;
 }
 
-/* Opens where the file is written: a temporary file beside path (*tmp, to be
- * renamed), or path itself when it exists and is not a regular file. */
-static FILE *open_target(const char *path, char **tmp)
+/* ---- atomic replacement --------------------------------------------------- */
+
+/* Where the file is written (see npy.h): an unnamed file (O_TMPFILE) in
+ * path's folder, linked to path when complete, or else a named temporary
+ * PATH.tmp-XXXXXX renamed over path; or path itself when it exists and is
+ * not a regular file. */
+struct target {
+	FILE *f;
+	char *tmp;    /* the named temporary, or NULL */
+	bool unnamed; /* f is an unnamed file */
+	int fd;       /* the unnamed file once f is closed, else -1 */
+};
+
+/* Replaces the trailing XXXXXX of name with characters unlikely to repeat
+ * and calls make(name, arg), again while that fails with EEXIST (at most 100
+ * times). Returns what make last returned. */
+static int with_fresh_name(char *name, int (*make)(const char *, int), int arg)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	static uint64_t counter; /* only makes clashes rarer: a racy update is harmless */
+	char *x = name + strlen(name) - 6;
+	int rc = -1;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t v = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+			     ((uint64_t)getpid() << 40) ^ (++counter * UINT64_C(0x9e3779b97f4a7c15));
+		for (int i = 0; i < 6; i++, v /= 36)
+			x[i] = digits[v % 36];
+		rc = make(name, arg);
+		if (rc >= 0 || errno != EEXIST)
+			return rc;
+	}
+	return rc;
+}
+
+static char *tmp_template(const char *path)
+{
+	size_t n = strlen(path) + 16;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s.tmp-XXXXXX", path);
+	return s;
+}
+
+/* make() for with_fresh_name: a new file, mode 0666 less the umask. */
+static int create_file(const char *name, int unused)
+{
+	(void)unused;
+	return open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+}
+
+#ifdef O_TMPFILE
+/* An unnamed file in path's folder, mode 0666 less the umask; -1 with errno
+ * EOPNOTSUPP when /proc, needed to name it, is missing. */
+static int open_unnamed(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!dir)
+		return -1;
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	char link[48];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	if (access(link, F_OK) < 0) {
+		close(fd);
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return fd;
+}
+
+/* make() for with_fresh_name: the unnamed file fd under name. */
+static int link_unnamed(const char *name, int fd)
+{
+	char link[48];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, link, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
+}
+
+/* Names the unnamed file fd path, replacing the file there if any. */
+static int name_unnamed(int fd, const char *path)
+{
+	if (link_unnamed(path, fd) == 0)
+		return 0;
+	char *tmp = errno == EEXIST ? tmp_template(path) : NULL;
+	if (!tmp)
+		return -1;
+	int rc = with_fresh_name(tmp, link_unnamed, fd);
+	if (rc == 0 && rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		rc = -1;
+	}
+	free(tmp);
+	return rc;
+}
+#else
+static int open_unnamed(const char *path)
+{
+	(void)path;
+	errno = EOPNOTSUPP;
+	return -1;
+}
+
+static int name_unnamed(int fd, const char *path)
+{
+	(void)fd, (void)path;
+	errno = EOPNOTSUPP;
+	return -1;
+}
+#endif
+
+/* Opens t->f for path: 0, or -1 with errno. */
+static int open_target(const char *path, struct target *t)
 {
 	struct stat st;
-	*tmp = NULL;
+	memset(t, 0, sizeof *t);
+	t->fd = -1;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return fopen(path, "wb");
-	size_t n = strlen(path) + 16;
-	*tmp = malloc(n);
-	if (!*tmp)
-		return NULL;
-	snprintf(*tmp, n, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(*tmp);
-	if (fd < 0) {
-		free(*tmp);
-		*tmp = NULL;
-		return NULL;
+		return (t->f = fopen(path, "wb")) ? 0 : -1;
+	int fd = open_unnamed(path);
+	t->unnamed = fd >= 0;
+	int e = errno;
+	if (fd < 0 && (e == EOPNOTSUPP || e == ENOTSUP || e == EISDIR || e == EINVAL || e == ENOSYS)) {
+		/* no unnamed files here: a named temporary */
+		if (!(t->tmp = tmp_template(path)))
+			return -1;
+		fd = with_fresh_name(t->tmp, create_file, 0);
+		if (fd < 0) {
+			free(t->tmp);
+			t->tmp = NULL;
+		}
 	}
-	fchmod(fd, 0644);
-	FILE *f = fdopen(fd, "wb");
-	if (!f) {
-		int e = errno;
-		close(fd);
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		errno = e;
+	if (fd < 0)
+		return -1;
+	if ((t->f = fdopen(fd, "wb")))
+		return 0;
+	e = errno;
+	close(fd);
+	if (t->tmp)
+		unlink(t->tmp);
+	free(t->tmp);
+	t->tmp = NULL;
+	errno = e;
+	return -1;
+}
+
+/* Closes t->f (bad: the writing already failed) and, if all went well, puts
+ * the file in place of path: 0, or -1 with errno. Nothing is left behind. */
+static int close_target(struct target *t, const char *path, bool bad)
+{
+	int e = errno;
+	if (!bad && t->unnamed && (t->fd = fcntl(fileno(t->f), F_DUPFD_CLOEXEC, 0)) < 0) {
+		bad = true;
+		e = errno;
 	}
-	return f;
+	if (fclose(t->f) != 0 && !bad) {
+		bad = true;
+		e = errno;
+	}
+	if (!bad && t->fd >= 0 && name_unnamed(t->fd, path) < 0) {
+		bad = true;
+		e = errno;
+	}
+	if (!bad && t->tmp && rename(t->tmp, path) != 0) {
+		bad = true;
+		e = errno;
+	}
+	if (t->fd >= 0)
+		close(t->fd);
+	if (bad && t->tmp)
+		unlink(t->tmp);
+	free(t->tmp);
+	errno = e;
+	return bad ? -1 : 0;
 }
 
 int qrt_npy_write(const char *path, const struct qrt_array *a, char *err, size_t errlen)
 {
 	size_t nbytes;
 	char head[512];
-	char *tmp = NULL;
+	struct target t;
 	if (check_array(a, &nbytes) < 0)
 		return fail(err, errlen, "cannot write '%s': invalid array (dtype, rank or shape)",
 			    path);
 	size_t hsize = format_head(a, head, sizeof head);
 	errno = 0;
-	FILE *f = open_target(path, &tmp);
-	if (!f)
+	if (open_target(path, &t) < 0)
 		return fail(err, errlen, "cannot write '%s': %s", path,
 			    strerror(errno ? errno : EIO));
-	bool bad = fwrite(head, 1, hsize, f) != hsize || write_data(f, a, nbytes) < 0;
-	int e = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = true;
-		e = errno;
-	}
-	if (!bad && tmp && rename(tmp, path) != 0) {
-		bad = true;
-		e = errno;
-	}
-	if (bad && tmp)
-		unlink(tmp);
-	free(tmp);
-	if (bad)
-		return fail(err, errlen, "cannot write '%s': %s", path, strerror(e ? e : EIO));
+	errno = 0;
+	bool bad = fwrite(head, 1, hsize, t.f) != hsize || write_data(t.f, a, nbytes) < 0;
+	if (close_target(&t, path, bad) < 0)
+		return fail(err, errlen, "cannot write '%s': %s", path,
+			    strerror(errno ? errno : EIO));
 	return 0;
 }

@@ -3,24 +3,31 @@
  * directory so that it appears whole or not at all.
  *
  * Directory: everything is written into a fresh temporary directory beside
- * the target (.NAME.qonnxc-XXXXXX, same file system), which is then renamed
- * into place. The target may be missing, an empty directory, or a project
- * an earlier run wrote (it holds the marker file .qonnxc-hls): that one is
- * renamed aside, the new one renamed in, and the old one removed. Anything
- * else is refused before any work is done (hls_check_outdir). POSIX.
- * SIGINT, SIGTERM and SIGHUP are held meanwhile, so a kill never leaves the
- * temporary directory behind. With a sink (hls_options.sink) the same files
- * go to it instead.
+ * the target (.NAME.qonnxc-XXXXXX, same file system), which then takes the
+ * target's place. The target may be missing (a plain rename), an empty
+ * directory, or a project an earlier run wrote (it holds the marker file
+ * .qonnxc-hls): on Linux the two are exchanged in one step (renameat2 with
+ * RENAME_EXCHANGE), so the target path never goes missing, and the earlier
+ * project, now at the temporary name, is removed. Where the exchange is not
+ * available (EINVAL, ENOSYS) the earlier project is renamed aside, the new
+ * one renamed in, and the old one removed. Anything else is refused before
+ * any work is done (hls_check_outdir). POSIX, renameat2 where present.
+ * SIGINT, SIGTERM and SIGHUP are held meanwhile, so such a kill never leaves
+ * the temporary directory behind (SIGKILL can). With a sink
+ * (hls_options.sink) the same files go to it instead.
  */
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "hls.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MARKER ".qonnxc-hls"
@@ -477,12 +484,95 @@ static char *sibling_dir(const char *target, const char *what)
 	return s;
 }
 
-/* QONNXC_FAIL_AT=hls-commit in the environment (for tests only) makes the
- * write fail once every file is in the temporary directory. */
-static bool fail_injected(void)
+/* For tests only: QONNXC_FAIL_AT=hls-commit makes the write fail once every
+ * file is in the temporary directory; QONNXC_TEST_PAUSE_WRITE=S sleeps S
+ * seconds in the middle of replacing an earlier project (after the
+ * exchange, or between the two renames); QONNXC_TEST_FALLBACK=1 replaces
+ * with two renames even where the exchange works. */
+static bool test_env(const char *name, const char *value)
 {
-	const char *v = getenv("QONNXC_FAIL_AT");
-	return v && !strcmp(v, "hls-commit");
+	const char *v = getenv(name);
+	return v && (value ? !strcmp(v, value) : *v && strcmp(v, "0"));
+}
+
+static void test_pause(void)
+{
+	const char *v = getenv("QONNXC_TEST_PAUSE_WRITE");
+	double s = v ? strtod(v, NULL) : 0;
+	if (s > 0) {
+		struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* Swaps the directories a and b in one step (Linux renameat2 with
+ * RENAME_EXCHANGE); -1 with errno EINVAL or ENOSYS where the system or the
+ * file system cannot. */
+static int exchange(const char *a, const char *b)
+{
+#ifdef RENAME_EXCHANGE
+	if (!test_env("QONNXC_TEST_FALLBACK", NULL))
+		return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+#else
+	(void)a, (void)b;
+#endif
+	errno = ENOSYS;
+	return -1;
+}
+
+/* The fallback for exchange: the earlier project outdir is renamed aside,
+ * tmp renamed in, and the earlier one removed. outdir is missing between
+ * the two renames. */
+static int replace_in_two_steps(const char *tmp, const char *outdir, char *err, size_t errlen)
+{
+	char *old = NULL;
+	if (dir_empty(outdir) == 0) {
+		old = sibling_dir(outdir, "old");
+		if (!old || rename(outdir, old) < 0) {
+			snprintf(err, errlen, "cannot move the earlier project '%s' aside: %s", outdir,
+				 strerror(errno));
+			if (old)
+				rmdir(old);
+			free(old);
+			return -1;
+		}
+		test_pause();
+	}
+	int rc = rename(tmp, outdir);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot rename the project into '%s': %s", outdir, strerror(errno));
+		if (old)
+			rename(old, outdir);
+	} else if (old) {
+		remove_tree(old);
+	}
+	free(old);
+	return rc;
+}
+
+/* Puts the project tmp at outdir. An existing outdir (an earlier project or
+ * an empty directory) is exchanged with tmp, so that outdir never goes
+ * missing, and then removed from where tmp was. */
+static int put_in_place(const char *tmp, const char *outdir, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(outdir, &st) == 0) {
+		if (exchange(tmp, outdir) == 0) {
+			test_pause();
+			remove_tree(tmp);
+			return 0;
+		}
+		if (errno != EINVAL && errno != ENOSYS && errno != ENOENT)
+			return snprintf(err, errlen, "cannot put the project in place of '%s': %s",
+					outdir, strerror(errno)), -1;
+		if (errno != ENOENT) /* else it went away meanwhile: a plain rename */
+			return replace_in_two_steps(tmp, outdir, err, errlen);
+	}
+	if (rename(tmp, outdir) < 0)
+		return snprintf(err, errlen, "cannot rename the project into '%s': %s", outdir,
+				strerror(errno)), -1;
+	return 0;
 }
 
 static int write_project_dir(const char *outdir, const struct hls_file *files, int nfiles,
@@ -490,7 +580,7 @@ static int write_project_dir(const char *outdir, const struct hls_file *files, i
 {
 	if (hls_check_outdir(outdir, err, errlen) < 0)
 		return -1;
-	char *tmp = sibling_dir(outdir, "qonnxc"), *old = NULL;
+	char *tmp = sibling_dir(outdir, "qonnxc");
 	if (!tmp)
 		return snprintf(err, errlen, "cannot create a directory beside '%s': %s", outdir,
 				strerror(errno)), -1;
@@ -498,37 +588,17 @@ static int write_project_dir(const char *outdir, const struct hls_file *files, i
 	struct dest d = {.dir = tmp};
 	if (write_all(&d, files, nfiles, g, h, err, errlen) < 0)
 		goto fail;
-	if (fail_injected()) {
+	if (test_env("QONNXC_FAIL_AT", "hls-commit")) {
 		snprintf(err, errlen, "cannot write '%s': failure injected by QONNXC_FAIL_AT", outdir);
 		goto fail;
 	}
-	struct stat st;
-	if (stat(outdir, &st) == 0 && dir_empty(outdir) == 0) {
-		/* an earlier project: set it aside, then put the new one in place */
-		old = sibling_dir(outdir, "old");
-		if (!old || rename(outdir, old) < 0) {
-			snprintf(err, errlen, "cannot move the earlier project '%s' aside: %s", outdir,
-				 strerror(errno));
-			goto fail;
-		}
-	}
-	if (rename(tmp, outdir) < 0) {
-		snprintf(err, errlen, "cannot rename the project into '%s': %s", outdir, strerror(errno));
-		if (old)
-			rename(old, outdir);
+	if (put_in_place(tmp, outdir, err, errlen) < 0)
 		goto fail;
-	}
-	if (old)
-		remove_tree(old);
 	free(tmp);
-	free(old);
 	return 0;
 fail:
 	remove_tree(tmp);
-	if (old)
-		rmdir(old);
 	free(tmp);
-	free(old);
 	return -1;
 }
 

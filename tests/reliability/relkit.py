@@ -35,7 +35,7 @@ def env(tmpdir, **extra):
     """The environment qonnxc runs in: TMPDIR is a directory of the test's
     own, so that any temporary file qonnxc leaves there is seen."""
     e = dict(os.environ)
-    for k in ("QONNXC_FAIL_AT", "QONNXC_TEST_PAUSE_WRITE"):
+    for k in ("QONNXC_FAIL_AT", "QONNXC_TEST_PAUSE_WRITE", "QONNXC_TEST_FALLBACK"):
         e.pop(k, None)
     e["TMPDIR"] = str(tmpdir)
     e.update({k: str(v) for k, v in extra.items()})
