@@ -30,6 +30,7 @@ ifdef SANITIZE
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+CFLAGS_RT := $(filter-out -fsanitize% -fno-sanitize%,$(CFLAGS_BASE))
 CFLAGS += $(CFLAGS_BASE)
 LDLIBS += -lprotobuf-c $(LLVM_LIBS) -lm -pthread
 
@@ -39,8 +40,10 @@ LIB_OBJS := $(filter-out $(BUILD)/compiler/main.o,$(OBJS))
 
 # The run-time library for programs around generated objects (npy I/O, model
 # description, float <-> integer conversions); generated code never needs it.
+# Built apart from the compiler's objects and never with the sanitizers,
+# so that programs linking it need no sanitizer run time (SANITIZE=1 too).
 RT_SRCS := $(sort $(wildcard runtime/*.c))
-RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/%.o)
+RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/rt/%.o)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -65,6 +68,10 @@ $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
 # protoc-c's output is not ours to keep warning-free under -Wpedantic.
 $(BUILD)/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 	$(CC) -std=c11 -O2 -g $(if $(SANITIZE),-fsanitize=address$(,)undefined) -c -o $@ $<
+
+$(BUILD)/rt/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RT) -c -o $@ $<
 
 # Every object may include the generated header, so generate it first.
 $(BUILD)/%.o: %.c | $(BUILD)/gen/onnx.pb-c.h
@@ -147,7 +154,7 @@ bench: $(BUILD)/qonnxc $(BUILD)/libqonnxrt.a
 	benches/bench.sh $(BUILD)/qonnxc
 
 , := ,
--include $(OBJS:.o=.d) $(UNIT_BINS:%=%.d)
+-include $(OBJS:.o=.d) $(RT_OBJS:.o=.d) $(UNIT_BINS:%=%.d)
 
 # ---- fuzzing (fuzz/) ----------------------------------------------------------
 #
