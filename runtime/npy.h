@@ -18,9 +18,11 @@
  * errors, which name the target.
  *
  * Writing produces a version 1.0 file (little-endian descr, header padded to
- * a multiple of 64 bytes) that appears atomically: it is written to a
- * temporary file beside the target and renamed over it. A target that exists
- * but is not a regular file (/dev/null, a pipe) is written in place.
+ * a multiple of 64 bytes) that appears atomically: it is written to an
+ * unnamed file in the target's folder (Linux O_TMPFILE; elsewhere a named
+ * temporary beside the target) that gets its name only when complete. A
+ * target that exists but is not a regular file (/dev/null, a pipe) is
+ * written in place.
  *
  * No global state: every function works only on its arguments.
  */
