@@ -34,7 +34,8 @@ cc_flags="-std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I."
 
 make -s build/libqonnxrt.a || exit 1
 cc $cc_flags benches/peak.c -o "$work/peak" || exit 1
-peak_line=$("$work/peak")
+# the best of three: other work on the machine only ever lowers the rate
+peak_line=$(for i in 1 2 3; do "$work/peak"; done | sort -g -k2 | tail -1)
 peak=$(echo "$peak_line" | awk '{print $2}')
 peak_instr=$(echo "$peak_line" | awk '{print $4}')
 

@@ -74,6 +74,8 @@ LLVMValueRef cg_convert(struct cg *g, LLVMValueRef x, const struct ir_type *from
 /* Widens an integer register value of type t to a plain iN (N = 32 or 64),
  * by t's signedness. */
 LLVMValueRef cg_widen(struct cg *g, LLVMValueRef x, const struct ir_type *t, int n);
+/* A vector of n copies of scalar x. */
+LLVMValueRef cg_splat(struct cg *g, LLVMValueRef x, int n);
 
 /* ---- constants ------------------------------------------------------------ */
 

@@ -100,6 +100,14 @@ LLVMValueRef cg_convert(struct cg *g, LLVMValueRef x, const struct ir_type *from
 	return r;
 }
 
+LLVMValueRef cg_splat(struct cg *g, LLVMValueRef x, int n)
+{
+	LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), (unsigned)n);
+	LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), x, cg_i32(g, 0), "");
+	LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->t_i32, (unsigned)n));
+	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
+}
+
 LLVMValueRef cg_widen(struct cg *g, LLVMValueRef x, const struct ir_type *t, int n)
 {
 	LLVMTypeRef ty = n == 32 ? g->t_i32 : g->t_i64;

@@ -95,14 +95,6 @@ static void gather_patch(struct cg *g, const struct cv *s, LLVMValueRef n,
 	kl_taps_end(g, &taps);
 }
 
-static LLVMValueRef splat(struct cg *g, LLVMValueRef x, int n)
-{
-	LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), (unsigned)n);
-	LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), x, cg_i32(g, 0), "");
-	LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->t_i32, (unsigned)n));
-	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
-}
-
 static LLVMValueRef load_aligned(struct cg *g, LLVMTypeRef ty, LLVMValueRef p, unsigned align)
 {
 	LLVMValueRef v = LLVMBuildLoad2(g->b, ty, p, "");
@@ -137,7 +129,7 @@ static void patch_step(struct cg *g, const struct cv *s, LLVMValueRef i, int l, 
 	unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", strlen("llvm.fmuladd"));
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &vd, 1);
 	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, &vd, 1);
-	LLVMValueRef xs = splat(g, kl_buf_load(g, &s->patch, i), s->v);
+	LLVMValueRef xs = cg_splat(g, kl_buf_load(g, &s->patch, i), s->v);
 	LLVMValueRef row = kl_iadd(g, o0, kl_imul(g, i, s->width));
 	for (int v = 0; v < s->nv; v++) {
 		LLVMValueRef slot = acc_at(g, s, l * s->nv + v);

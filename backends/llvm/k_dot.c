@@ -198,14 +198,6 @@ LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d)
 	return acc;
 }
 
-static LLVMValueRef splat(struct cg *g, LLVMValueRef x, int lanes)
-{
-	LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), (unsigned)lanes);
-	LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), x, cg_i32(g, 0), "");
-	LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->t_i32, (unsigned)lanes));
-	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
-}
-
 /* Set s of acc += word's four activations times the weight row group wrow. */
 static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
 		      LLVMValueRef word, LLVMValueRef wrow)
@@ -215,7 +207,7 @@ static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_
 	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, NULL, 0);
 	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, NULL, 0);
-	LLVMValueRef xs = splat(g, word, d->lanes);
+	LLVMValueRef xs = cg_splat(g, word, d->lanes);
 	for (int64_t b = 0; b < d->nb; b++) {
 		LLVMValueRef slot = acc_slot(g, d, acc, s, b);
 		LLVMValueRef wv = load_vec(g, d->vty, vec_at(g, wrow, cg_i64(g, b * d->lanes)),
@@ -248,7 +240,7 @@ static LLVMValueRef load_word(struct cg *g, const struct kd *d, LLVMValueRef x, 
 		return word;
 	LLVMTypeRef v4 = LLVMVectorType(g->t_i8, 4);
 	LLVMValueRef bytes = LLVMBuildBitCast(g->b, word, v4, "");
-	LLVMValueRef off = splat(g, cg_const_int(g->t_i8, d->xoff), 4);
+	LLVMValueRef off = cg_splat(g, cg_const_int(g->t_i8, d->xoff), 4);
 	/* bytes past K become xoff too; their weights are 0 */
 	return LLVMBuildBitCast(g->b, LLVMBuildAdd(g->b, bytes, off, ""), g->t_i32, "");
 }
@@ -301,7 +293,7 @@ static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc
 	LLVMTypeRef bvec = LLVMVectorType(g->t_i8, (unsigned)d->lanes);
 	LLVMValueRef k = kl_for_begin(g, &f, d->k, "k");
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &k, 1, "");
-	LLVMValueRef xv = splat(g, cg_widen(g, load_vec(g, g->t_i8, p, 1), d->xt, 32), d->lanes);
+	LLVMValueRef xv = cg_splat(g, cg_widen(g, load_vec(g, g->t_i8, p, 1), d->xt, 32), d->lanes);
 	LLVMValueRef row = kl_imul(g, kl_iadd(g, kl_imul(g, tap, d->k), k), d->nb * d->lanes);
 	for (int64_t b = 0; b < d->nb; b++) {
 		LLVMValueRef at = kl_iaddc(g, row, b * d->lanes);
@@ -333,7 +325,7 @@ LLVMValueRef kd_convert_i32_vec(struct cg *g, LLVMValueRef v, int lanes, const s
 			 : width > 32 ? LLVMBuildSExt(g->b, v, vt, "") : v;
 	if ((unsigned)yt->bits >= width || (yt->bits >= 32 && yt->is_signed))
 		return r;
-	LLVMValueRef sh = splat(g, cg_const_int(mt, (int64_t)(width - (unsigned)yt->bits)), lanes);
+	LLVMValueRef sh = cg_splat(g, cg_const_int(mt, (int64_t)(width - (unsigned)yt->bits)), lanes);
 	LLVMValueRef up = LLVMBuildShl(g->b, r, sh, "");
 	return yt->is_signed ? LLVMBuildAShr(g->b, up, sh, "") : LLVMBuildLShr(g->b, up, sh, "");
 }

@@ -27,14 +27,6 @@ struct mv {
 	LLVMValueRef acc;        /* [nv] x vd on the stack */
 };
 
-static LLVMValueRef splat(struct cg *g, LLVMValueRef x, int n)
-{
-	LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), (unsigned)n);
-	LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), x, cg_i32(g, 0), "");
-	LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->t_i32, (unsigned)n));
-	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
-}
-
 static LLVMValueRef acc_at(struct cg *g, const struct mv *s, int v)
 {
 	LLVMValueRef idx[2] = {cg_i64(g, 0), cg_i64(g, v)};
@@ -69,7 +61,7 @@ static void group(struct cg *g, const struct mv *s, LLVMValueRef i, LLVMValueRef
 	LLVMValueRef k = kl_for_begin(g, &fk, d->k, "k");
 	LLVMValueRef ai = kl_iadd(g, kl_imul(g, i, d->k), k);
 	LLVMValueRef x = load_al(g, g->t_f32, LLVMBuildInBoundsGEP2(g->b, g->t_f32, abase, &ai, 1, ""), 4);
-	LLVMValueRef xs = splat(g, LLVMBuildFPExt(g->b, x, g->t_f64, ""), s->v);
+	LLVMValueRef xs = cg_splat(g, LLVMBuildFPExt(g->b, x, g->t_f64, ""), s->v);
 	LLVMValueRef row = kl_iadd(g, kl_imul(g, k, d->n), j0);
 	for (int v = 0; v < s->nv; v++) {
 		LLVMValueRef bi = kl_iaddc(g, row, (int64_t)v * s->v);

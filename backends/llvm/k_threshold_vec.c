@@ -81,7 +81,8 @@ static int plan(struct cg *g, const struct ir_op *op, struct tv *t)
 	const struct ir_type *tt = ir_operand_type(g->m, op, 1);
 	const int64_t *th = tt ? ir_known_data(g->m, op->operands[1]) : NULL;
 	if (!kd_has_vector_unit(g) || xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT ||
-	    xt->rank < 1 || !tt || tt->rank != 2 || tt->elem != IR_ELEM_INT || !th || xt->bits > (xt->is_signed ? 31 : 30))
+	    xt->rank < 1 || !tt || tt->rank != 2 || tt->elem != IR_ELEM_INT || !th ||
+	    xt->bits > (xt->is_signed ? 31 : 30))
 		return 1;
 	int axis = (int)ir_attr_int(op, "axis", 1);
 	axis += axis < 0 ? xt->rank : 0;
@@ -101,18 +102,6 @@ static int plan(struct cg *g, const struct ir_op *op, struct tv *t)
 	t->vi32 = LLVMVectorType(g->t_i32, (unsigned)t->lanes);
 	t->table = make_table(g, t, th, rows);
 	return 0;
-}
-
-static LLVMValueRef splat_i32(struct cg *g, const struct tv *t, int64_t v)
-{
-	LLVMValueRef *e = malloc(sizeof *e * (size_t)t->lanes);
-	if (!e)
-		abort();
-	for (int i = 0; i < t->lanes; i++)
-		e[i] = cg_const_int(g->t_i32, v);
-	LLVMValueRef r = LLVMConstVector(e, (unsigned)t->lanes);
-	free(e);
-	return r;
 }
 
 /* Loads `lanes` consecutive elements of value v from element index at. */
@@ -162,8 +151,9 @@ int kq_multithreshold_vec(struct cg *g, const struct ir_op *op)
 	LLVMValueRef c0 = kl_imul(g, kl_for_begin(g, &fb, t.c / t.lanes, "block"), t.lanes);
 	LLVMValueRef at = kl_iadd(g, kl_imul(g, pos, t.c), c0);
 	LLVMValueRef n = count_passed(g, &t, load_lanes(g, &t, t.x, at), c0);
-	LLVMValueRef q = LLVMBuildAdd(g->b, splat_i32(g, &t, t.bias),
-				      LLVMBuildMul(g->b, splat_i32(g, &t, t.step), n, ""), "");
+	LLVMValueRef bias = cg_splat(g, cg_const_int(g->t_i32, t.bias), t.lanes);
+	LLVMValueRef step = cg_splat(g, cg_const_int(g->t_i32, t.step), t.lanes);
+	LLVMValueRef q = LLVMBuildAdd(g->b, bias, LLVMBuildMul(g->b, step, n, ""), "");
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, ymt, cg_base(g, t.y), &at, 1, "");
 	LLVMSetAlignment(LLVMBuildStore(g->b, kd_convert_i32_vec(g, q, t.lanes, yt), p),
 			 LLVMGetIntTypeWidth(ymt) / 8);
