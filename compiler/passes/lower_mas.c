@@ -12,8 +12,10 @@
  *   L_k = (base + k) * 2^s - t_k * M  <=  B  <  (base + k) * 2^s - (t_k - 1) * M = U_k.
  * A B exists iff max L_k < min U_j, which for each pair (k, j) bounds M:
  * k > j gives M > (k - j) 2^s / (t_k - t_j + 1), and k < j with
- * t_j - t_k > 1 gives M < (j - k) 2^s / (t_j - t_k - 1). For s = 0, 1, ...
- * the smallest M above every lower bound is tried against the upper ones;
+ * t_j - t_k > 1 gives M < (j - k) 2^s / (t_j - t_k - 1). The pairs with the
+ * largest and smallest of these ratios decide the bounds for every s, so
+ * they are found once (O(K^2)); then for s = 0, 1, ... the smallest M above
+ * every lower bound is tried against the upper ones;
  * then B = max L_k, and every inequality is checked once more in exact
  * integers. The thresholds come from the real-valued chain (any rounding
  * mode, ties included), so the form found is exact by construction, not by
@@ -38,22 +40,51 @@ static int64_t floor_div(int64_t p, int64_t q)
 	return d - (p % q != 0 && p < 0);
 }
 
-/* The smallest M allowed by every lower bound and whether it meets every
- * upper bound, for shift s. */
-static bool multiplier(const int64_t *t, int64_t n, int s, int64_t *mul)
+/* A positive fraction num / den, or none. */
+struct frac {
+	int64_t num, den;
+	bool any;
+};
+
+/* Whether a / b > c / d, for positive denominators. */
+static bool frac_above(int64_t a, int64_t b, int64_t c, int64_t d)
 {
-	int64_t lo = 1, hi = INT64_MAX, unit = (int64_t)1 << s;
+	__extension__ typedef __int128 wide;
+	return (wide)a * d > (wide)c * b;
+}
+
+/* The pairs that decide the bounds on M for every s at once: M's lower
+ * bounds are floor(r * 2^s) + 1 and its upper ones ceil(r * 2^s) - 1 over
+ * the ratios r of the top comment, both monotone in r, so the largest
+ * lower-bound ratio and the smallest upper-bound ratio decide them all. */
+static void deciding_ratios(const int64_t *t, int64_t n, struct frac *lo, struct frac *hi)
+{
+	*lo = *hi = (struct frac){0, 1, false};
 	for (int64_t k = 0; k < n; k++)
 		for (int64_t j = 0; j < n; j++) {
 			if (k > j) { /* M > (k - j) unit / (t_k - t_j + 1) */
-				int64_t m = floor_div((k - j) * unit, t[k] - t[j] + 1) + 1;
-				lo = m > lo ? m : lo;
+				int64_t num = k - j, den = t[k] - t[j] + 1;
+				if (!lo->any || frac_above(num, den, lo->num, lo->den))
+					*lo = (struct frac){num, den, true};
 			} else if (k < j && t[j] - t[k] > 1) { /* M < (j - k) unit / (t_j - t_k - 1) */
-				int64_t den = t[j] - t[k] - 1;
-				int64_t m = floor_div((j - k) * unit + den - 1, den) - 1;
-				hi = m < hi ? m : hi;
+				int64_t num = j - k, den = t[j] - t[k] - 1;
+				if (!hi->any || frac_above(hi->num, hi->den, num, den))
+					*hi = (struct frac){num, den, true};
 			}
 		}
+}
+
+/* The smallest M allowed by every lower bound and whether it meets every
+ * upper bound, for shift s. */
+static bool multiplier(const struct frac *lo_r, const struct frac *hi_r, int s, int64_t *mul)
+{
+	int64_t lo = 1, hi = INT64_MAX, unit = (int64_t)1 << s;
+	if (lo_r->any) {
+		int64_t m = floor_div(lo_r->num * unit, lo_r->den) + 1;
+		lo = m > lo ? m : lo;
+	}
+	if (hi_r->any)
+		hi = floor_div(hi_r->num * unit + hi_r->den - 1, hi_r->den) - 1;
 	*mul = lo;
 	return lo <= hi && lo <= ((int64_t)1 << MAX_SHIFT);
 }
@@ -87,8 +118,11 @@ bool li_multiply_shift(const int64_t *row, int64_t k_count, int64_t base, bool d
 		ok = t[k] > -LIMIT - 2 && t[k] < LIMIT + 2 && (k == 0 || t[k] >= t[k - 1]);
 	}
 	bool found = false;
+	struct frac lo, hi;
+	if (ok)
+		deciding_ratios(t, k_count, &lo, &hi);
 	for (int s = 0; ok && !found && s <= MAX_SHIFT; s++) {
-		if (multiplier(t, k_count, s, mul) && offset(t, k_count, base, s, *mul, add)) {
+		if (multiplier(&lo, &hi, s, mul) && offset(t, k_count, base, s, *mul, add)) {
 			*shift = s;
 			found = true;
 		}
