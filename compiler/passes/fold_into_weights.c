@@ -50,6 +50,8 @@ static bool match(struct ir_module *m, int o, struct fold *f)
 		return false;
 	const struct ir_op *prod = &m->ops[p];
 	const struct ir_type *tt = &m->values[t].type;
+	if ((prod->code != IR_OP_MatMul && prod->code != IR_OP_Conv) || prod->noperands < 2)
+		return false;
 	int w = prod->operands[1];
 	if (!cl_is_const(m, w) || !same_float(m, t, w) || !same_float(m, t, op->operands[1]))
 		return false;
