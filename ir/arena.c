@@ -58,7 +58,8 @@ void *arena_alloc_uninit(struct arena *a, size_t size)
 void *arena_alloc(struct arena *a, size_t size)
 {
 	void *p = arena_alloc_uninit(a, size);
-	memset(p, 0, size);
+	/* the padding up to the alignment too, as it always was */
+	memset(p, 0, (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
 	return p;
 }
 
