@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE /* O_TMPFILE */
 #include "outfile.h"
+#include "ir/test_hooks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,31 +107,6 @@ void outfile_hold(void)
 void outfile_release(void)
 {
 	release_signals(&held_mask);
-}
-
-/* ---- test hooks ---------------------------------------------------------------- */
-
-static bool fail_at(const char *point)
-{
-	const char *v = getenv("QONNXC_FAIL_AT");
-	return v && !strcmp(v, point);
-}
-
-static bool test_fallback(void)
-{
-	const char *v = getenv("QONNXC_TEST_FALLBACK");
-	return v && *v && strcmp(v, "0");
-}
-
-static void test_pause(void)
-{
-	const char *v = getenv("QONNXC_TEST_PAUSE_WRITE");
-	double s = v ? strtod(v, NULL) : 0;
-	if (s > 0) {
-		struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
 }
 
 /* ---- names ------------------------------------------------------------------------ */
@@ -328,7 +304,7 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 		goto fail;
 	int fd = -1;
 	errno = EOPNOTSUPP;
-	if (!test_fallback())
+	if (!test_hook_fallback())
 		fd = open_unnamed(path);
 	o->unnamed = fd >= 0;
 	if (fd < 0 && unnamed_unsupported(errno))
@@ -372,8 +348,8 @@ static int finish(struct outfile *o, char *err, size_t errlen)
 				strerror(errno ? errno : EIO)), -1;
 	if (o->direct)
 		return 0;
-	test_pause();
-	if (fail_at("commit"))
+	test_hook_pause();
+	if (test_hook_fail_at("commit"))
 		return snprintf(err, errlen, "cannot write '%s': failure injected by QONNXC_FAIL_AT",
 				o->path), -1;
 	return 0;

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "hls.h"
+#include "ir/test_hooks.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -484,27 +485,11 @@ static char *sibling_dir(const char *target, const char *what)
 	return s;
 }
 
-/* For tests only: QONNXC_FAIL_AT=hls-commit makes the write fail once every
+/* Test hooks (ir/test_hooks.h): QONNXC_FAIL_AT=hls-commit makes the write fail once every
  * file is in the temporary directory; QONNXC_TEST_PAUSE_WRITE=S sleeps S
  * seconds in the middle of replacing an earlier project (after the
  * exchange, or between the two renames); QONNXC_TEST_FALLBACK=1 replaces
  * with two renames even where the exchange works. */
-static bool test_env(const char *name, const char *value)
-{
-	const char *v = getenv(name);
-	return v && (value ? !strcmp(v, value) : *v && strcmp(v, "0"));
-}
-
-static void test_pause(void)
-{
-	const char *v = getenv("QONNXC_TEST_PAUSE_WRITE");
-	double s = v ? strtod(v, NULL) : 0;
-	if (s > 0) {
-		struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-}
 
 /* Swaps the directories a and b in one step (Linux renameat2 with
  * RENAME_EXCHANGE); -1 with errno EINVAL or ENOSYS where the system or the
@@ -512,7 +497,7 @@ static void test_pause(void)
 static int exchange(const char *a, const char *b)
 {
 #ifdef RENAME_EXCHANGE
-	if (!test_env("QONNXC_TEST_FALLBACK", NULL))
+	if (!test_hook_fallback())
 		return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 #else
 	(void)a, (void)b;
@@ -537,7 +522,7 @@ static int replace_in_two_steps(const char *tmp, const char *outdir, char *err, 
 			free(old);
 			return -1;
 		}
-		test_pause();
+		test_hook_pause();
 	}
 	int rc = rename(tmp, outdir);
 	if (rc < 0) {
@@ -559,7 +544,7 @@ static int put_in_place(const char *tmp, const char *outdir, char *err, size_t e
 	struct stat st;
 	if (lstat(outdir, &st) == 0) {
 		if (exchange(tmp, outdir) == 0) {
-			test_pause();
+			test_hook_pause();
 			remove_tree(tmp);
 			return 0;
 		}
@@ -588,7 +573,7 @@ static int write_project_dir(const char *outdir, const struct hls_file *files, i
 	struct dest d = {.dir = tmp};
 	if (write_all(&d, files, nfiles, g, h, err, errlen) < 0)
 		goto fail;
-	if (test_env("QONNXC_FAIL_AT", "hls-commit")) {
+	if (test_hook_fail_at("hls-commit")) {
 		snprintf(err, errlen, "cannot write '%s': failure injected by QONNXC_FAIL_AT", outdir);
 		goto fail;
 	}
