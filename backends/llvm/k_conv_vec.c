@@ -14,33 +14,79 @@
  * is exact in double, so llvm.fmuladd (fused or not) rounds exactly as the
  * interpreter's multiply-then-add.
  *
- * The weights W [O, k..., I] are copied at the start of the op, converted
- * to double, into a stack table W'[i][o] (o padded to whole blocks with 0,
- * the bias as row `per`), so one vector load reads the weights of a block
- * of output channels. Blocks: NV vectors of V doubles (V = 8 with
- * AVX-512, else 4), NV chosen so the 4 * NV accumulators fit the vector
- * registers. Applies when the target has a vector unit (AVX2 or NEON) and
- * the patch buffer (MAX_PER doubles) and the table (MAX_TABLE bytes) are
- * small enough for the stack.
+ * The weights W [O, k..., I] become a table of doubles W'[i][o] (o padded
+ * to whole blocks with 0, the bias as row `per`), so one vector load reads
+ * the weights of a block of output channels. When W and the bias are known
+ * at compile time the table is a private constant global (up to
+ * MAX_CONST_TABLE bytes); otherwise it is filled on the stack at the start
+ * of the op (up to MAX_TABLE bytes). Blocks: NV vectors of V doubles
+ * (V = 8 with AVX-512, else 4).
+ *
+ * Output positions along the last spatial dim whose taps all lie inside
+ * the input in that dim (the interior, known at compile time) go NP at a
+ * time: their NP patches are gathered together and every weight vector
+ * loaded feeds NP multiply-adds. The others go one at a time. NV and NP
+ * are chosen so the 4 * NV * NP accumulators fit the vector registers.
+ * Applies when the target has a vector unit (AVX2 or NEON) and the patch
+ * buffers (MAX_PER doubles each) and the table are small enough.
  */
 #include "k_linalg.h"
 
+#include <llvm-c/DebugInfo.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "k_dot.h"
 
 #define MAX_PER 2048
 #define MAX_TABLE (96 * 1024)
+#define MAX_CONST_TABLE (8 * 1024 * 1024)
+#define MAX_NP 8
 
 struct cv {
 	const struct kl_conv_desc *c;
-	int v, nv;                 /* doubles per vector, vectors per block */
+	int v, nv, np;             /* doubles per vector, vectors per block, positions per pass */
 	int64_t per, blk, nblk, width; /* width = nblk * blk, the table's row */
+	bool padded;               /* some tap of some position is outside the input */
 	LLVMTypeRef vd, vf;        /* <v x double>, <v x float> */
-	struct kl_buf tab;         /* W'[per + 1][width] */
-	struct kl_buf patch;       /* the patch of one output position, as doubles */
-	LLVMValueRef acc;          /* the accumulators: [4 lanes x nv] vectors vd */
+	LLVMValueRef tab;          /* W'[per + 1][width]: a constant global or tabbuf */
+	struct kl_buf tabbuf;      /* the table on the stack (tab_const false) */
+	bool tab_const;
+	struct kl_buf patch;       /* np patches of per doubles, one per output position */
+	LLVMValueRef acc;          /* the accumulators: [4 lanes][nv][np] vectors vd */
 };
+
+/* The compile-time table as a constant global: 0, 1 when W or the bias is
+ * not known, -1 out of memory. */
+static int const_table(struct cg *g, struct cv *s)
+{
+	const struct kl_conv_desc *c = s->c;
+	int64_t taps = c->k->w.taps, cout = c->k->cout, n = (s->per + 1) * s->width;
+	const float *w = ir_known_data(g->m, c->w);
+	const float *b = c->bias != IR_NONE ? ir_known_data(g->m, c->bias) : NULL;
+	if (!w || (c->bias != IR_NONE && !b) || n * 8 > MAX_CONST_TABLE)
+		return 1;
+	double *t = calloc((size_t)n, sizeof *t);
+	if (!t)
+		return ir_error(g->m, "out of memory building a table of %lld bytes", (long long)n * 8);
+	for (int64_t o = 0; o < cout; o++) {
+		for (int64_t icl = 0; icl < c->k->cin; icl++)
+			for (int64_t k = 0; k < taps; k++)
+				t[(icl * taps + k) * s->width + o] = w[o * c->w_o + icl * c->w_i + k * c->w_k];
+		t[s->per * s->width + o] = b ? b[o] : 0.0;
+	}
+	LLVMValueRef init = LLVMConstStringInContext2(g->ctx, (const char *)t, (size_t)n * 8, 1);
+	free(t);
+	s->tab = LLVMAddGlobal(g->mod, LLVMTypeOf(init), "conv_wtab");
+	LLVMSetInitializer(s->tab, init);
+	LLVMSetGlobalConstant(s->tab, 1);
+	LLVMSetLinkage(s->tab, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(s->tab, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(s->tab, 64);
+	s->tab_const = true;
+	return 0;
+}
 
 /* wtab[i][o] = (double)W[o, k, icl] (0 for padded o); row per = bias. */
 static void fill_table(struct cg *g, const struct cv *s)
@@ -55,44 +101,84 @@ static void fill_table(struct cg *g, const struct cv *s)
 				  kl_imul(g, k, c->w_k));
 	LLVMValueRef wv = LLVMBuildFPExt(g->b, cg_load(g, c->w, at), g->t_f64, "");
 	LLVMValueRef i = kl_iadd(g, kl_imul(g, icl, taps), k);
-	kl_buf_store(g, &s->tab, kl_iadd(g, kl_imul(g, i, s->width), o), wv);
+	kl_buf_store(g, &s->tabbuf, kl_iadd(g, kl_imul(g, i, s->width), o), wv);
 	kl_for_end(g, &fk);
 	kl_for_end(g, &fi);
 	LLVMValueRef b = cg_const_real(g->t_f64, 0.0);
 	if (c->bias != IR_NONE)
 		b = LLVMBuildFPExt(g->b, cg_load(g, c->bias, o), g->t_f64, "");
-	kl_buf_store(g, &s->tab, kl_iadd(g, o, cg_i64(g, s->per * s->width)), b);
+	kl_buf_store(g, &s->tabbuf, kl_iadd(g, o, cg_i64(g, s->per * s->width)), b);
 	kl_for_end(g, &fo);
 	if (s->width > cout) {
 		struct kl_for fr, fp;
 		LLVMValueRef r = kl_for_begin(g, &fr, s->per + 1, "row");
 		LLVMValueRef p = kl_for_begin(g, &fp, s->width - cout, "pad");
 		LLVMValueRef at2 = kl_iadd(g, kl_imul(g, r, s->width), kl_iaddc(g, p, cout));
-		kl_buf_store(g, &s->tab, at2, cg_const_real(g->t_f64, 0.0));
+		kl_buf_store(g, &s->tabbuf, at2, cg_const_real(g->t_f64, 0.0));
 		kl_for_end(g, &fp);
 		kl_for_end(g, &fr);
 	}
 }
 
-/* patch[i] for output position pos: the input at patch index i as a
- * double, 0 for taps outside the input. */
+/* True when some output position has a tap outside the input: in some
+ * dim, o * stride - pad < 0 or o * stride - pad + (kernel - 1) * dilation
+ * >= in for o = 0 or o = out - 1. */
+static bool padded(const struct window *w)
+{
+	for (int d = 0; d < w->n; d++) {
+		int64_t first = -w->pad[d];
+		int64_t last = (w->out[d] - 1) * w->stride[d] - w->pad[d] +
+			       (w->kernel[d] - 1) * w->dilation[d];
+		if (w->out[d] > 0 && (first < 0 || last >= w->in[d]))
+			return true;
+	}
+	return false;
+}
+
+/* Marks the loop ending in latch as not for the loop vectorizer: the
+ * gathers below have strided stores and taps checks, which it turns into
+ * masked gathers and scatters slower than the scalar loop. */
+static void no_vectorize(struct cg *g, LLVMBasicBlockRef latch)
+{
+	LLVMValueRef br = LLVMGetBasicBlockTerminator(latch);
+	if (!br)
+		return;
+	const char *key = "llvm.loop.vectorize.enable";
+	LLVMMetadataRef self = LLVMTemporaryMDNode(g->ctx, NULL, 0);
+	LLVMMetadataRef opt[2] = {LLVMMDStringInContext2(g->ctx, key, strlen(key)),
+				  LLVMValueAsMetadata(LLVMConstInt(g->t_i1, 0, 0))};
+	LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(g->ctx, opt, 2)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, ops, 2);
+	LLVMMetadataReplaceAllUsesWith(self, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9),
+			LLVMMetadataAsValue(g->ctx, id));
+}
+
+/* Patch p for the output position pos: index i = the input at patch index
+ * i as a double, 0 for taps outside the input. */
 static void gather_patch(struct cg *g, const struct cv *s, LLVMValueRef n,
-			 LLVMValueRef const *pos)
+			 LLVMValueRef const *pos, int p)
 {
 	const struct kl_geom *k = s->c->k;
-	struct kl_for fz, fc;
+	struct kl_for fc;
 	struct kl_taps taps;
-	LLVMValueRef i = kl_for_begin(g, &fz, s->per, "zero");
-	kl_buf_store(g, &s->patch, i, cg_const_real(g->t_f64, 0.0));
-	kl_for_end(g, &fz);
+	if (s->padded) {
+		LLVMValueRef at = kl_iaddc(g, cg_i64(g, 0), p * s->per);
+		LLVMValueRef dst = LLVMBuildInBoundsGEP2(g->b, g->t_f64, s->patch.ptr, &at, 1, "");
+		LLVMBuildMemSet(g->b, dst, LLVMConstInt(g->t_i8, 0, 0), cg_i64(g, s->per * 8), 8);
+	}
 	kl_taps_begin(g, &taps, k, pos, KL_INSIDE);
 	LLVMValueRef base = kl_iadd(g, kl_imul(g, n, k->x_n), taps.off);
 	LLVMValueRef icl = kl_for_begin(g, &fc, k->cin, "icl");
 	LLVMValueRef x = cg_load(g, s->c->x, kl_iadd(g, base, icl));
-	LLVMValueRef at = kl_iadd(g, kl_imul(g, icl, k->w.taps), taps.k);
+	LLVMValueRef at = kl_iaddc(g, kl_iadd(g, kl_imul(g, icl, k->w.taps), taps.k), p * s->per);
 	kl_buf_store(g, &s->patch, at, LLVMBuildFPExt(g->b, x, g->t_f64, ""));
 	kl_for_end(g, &fc);
+	if (fc.real)
+		no_vectorize(g, fc.l.latch);
 	kl_taps_end(g, &taps);
+	for (int d = 0; d < taps.n; d++)
+		no_vectorize(g, taps.loop[d].latch);
 }
 
 static LLVMValueRef load_aligned(struct cg *g, LLVMTypeRef ty, LLVMValueRef p, unsigned align)
@@ -105,7 +191,7 @@ static LLVMValueRef load_aligned(struct cg *g, LLVMTypeRef ty, LLVMValueRef p, u
 /* Pointer to double j of the table. */
 static LLVMValueRef tab_at(struct cg *g, const struct cv *s, LLVMValueRef j)
 {
-	return LLVMBuildInBoundsGEP2(g->b, g->t_f64, s->tab.ptr, &j, 1, "");
+	return LLVMBuildInBoundsGEP2(g->b, g->t_f64, s->tab, &j, 1, "");
 }
 
 /* The lane of patch index i (see the top). */
@@ -114,103 +200,128 @@ static int lane_of(int64_t per, int64_t i)
 	return i < per - per % 4 ? (int)(i % 4) : 0;
 }
 
-/* Pointer to accumulator j (lane l, vector v at j = l * nv + v). */
-static LLVMValueRef acc_at(struct cg *g, const struct cv *s, int64_t j)
+/* Pointer to the accumulator of lane l, vector v, position p. */
+static LLVMValueRef acc_at(struct cg *g, const struct cv *s, int l, int v, int p)
 {
-	LLVMValueRef idx[2] = {cg_i64(g, 0), cg_i64(g, j)};
-	return LLVMBuildInBoundsGEP2(g->b, LLVMArrayType2(s->vd, 4 * (uint64_t)s->nv), s->acc, idx,
-				     2, "");
+	LLVMValueRef idx[2] = {cg_i64(g, 0), cg_i64(g, ((int64_t)l * s->nv + v) * s->np + p)};
+	return LLVMBuildInBoundsGEP2(g->b, LLVMArrayType2(s->vd, 4 * (uint64_t)(s->nv * s->np)),
+				     s->acc, idx, 2, "");
 }
 
-/* acc (lane l, vector v) += patch[i] * table row i, for the block at o0. */
-static void patch_step(struct cg *g, const struct cv *s, LLVMValueRef i, int l, LLVMValueRef o0)
+/* acc (lane l, vector v, position p) += patch p [i] * table row i, for
+ * the block at o0 and positions below npos. */
+static void patch_step(struct cg *g, const struct cv *s, LLVMValueRef i, int l, LLVMValueRef o0,
+		       int npos)
 {
 	LLVMTypeRef vd = s->vd;
 	unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", strlen("llvm.fmuladd"));
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &vd, 1);
 	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, &vd, 1);
-	LLVMValueRef xs = cg_splat(g, kl_buf_load(g, &s->patch, i), s->v);
 	LLVMValueRef row = kl_iadd(g, o0, kl_imul(g, i, s->width));
-	for (int v = 0; v < s->nv; v++) {
-		LLVMValueRef slot = acc_at(g, s, l * s->nv + v);
-		LLVMValueRef wv = load_aligned(g, vd, tab_at(g, s, kl_iaddc(g, row, v * s->v)), 8);
-		LLVMValueRef args[3] = {xs, wv, load_aligned(g, vd, slot, 8)};
-		LLVMSetAlignment(LLVMBuildStore(g->b, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), slot),
-				 8);
+	LLVMValueRef wv[4];
+	for (int v = 0; v < s->nv; v++)
+		wv[v] = load_aligned(g, vd, tab_at(g, s, kl_iaddc(g, row, v * s->v)), 8);
+	for (int p = 0; p < npos; p++) {
+		LLVMValueRef xs =
+			cg_splat(g, kl_buf_load(g, &s->patch, kl_iaddc(g, i, p * s->per)), s->v);
+		for (int v = 0; v < s->nv; v++) {
+			LLVMValueRef slot = acc_at(g, s, l, v, p);
+			LLVMValueRef args[3] = {xs, wv[v], load_aligned(g, vd, slot, 8)};
+			LLVMValueRef r = LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+			LLVMSetAlignment(LLVMBuildStore(g->b, r, slot), 8);
+		}
 	}
 }
 
-/* acc[lane][v] over the whole patch for the block starting at output o0:
- * a loop over groups of four patch indices, one per lane, then the rest
- * into lane 0. */
-static void block_sums(struct cg *g, const struct cv *s, LLVMValueRef o0, LLVMValueRef acc[4][4])
+/* The accumulators over the whole patches for the block starting at output
+ * o0: a loop over groups of four patch indices, one per lane, then the
+ * rest into lane 0. */
+static void block_sums(struct cg *g, const struct cv *s, LLVMValueRef o0, int npos)
 {
 	int64_t rounds = s->per / 4;
-	for (int64_t j = 0; j < 4 * s->nv; j++)
-		LLVMSetAlignment(LLVMBuildStore(g->b, LLVMConstNull(s->vd), acc_at(g, s, j)), 8);
+	for (int l = 0; l < 4; l++)
+		for (int v = 0; v < s->nv; v++)
+			for (int p = 0; p < npos; p++)
+				LLVMSetAlignment(LLVMBuildStore(g->b, LLVMConstNull(s->vd),
+								acc_at(g, s, l, v, p)),
+						 8);
 	if (rounds > 0) {
 		struct kl_for fr;
 		LLVMValueRef r = kl_imul(g, kl_for_begin(g, &fr, rounds, "group"), 4);
 		for (int l = 0; l < 4; l++)
-			patch_step(g, s, kl_iaddc(g, r, l), l, o0);
+			patch_step(g, s, kl_iaddc(g, r, l), l, o0, npos);
 		kl_for_end(g, &fr);
 	}
 	for (int64_t i = rounds * 4; i < s->per; i++)
-		patch_step(g, s, cg_i64(g, i), lane_of(s->per, i), o0);
-	for (int l = 0; l < 4; l++)
-		for (int v = 0; v < s->nv; v++)
-			acc[l][v] = load_aligned(g, s->vd, acc_at(g, s, l * s->nv + v), 8);
+		patch_step(g, s, cg_i64(g, i), lane_of(s->per, i), o0, npos);
 }
 
-/* Y[y0 + o0 + v * V + j] = bias + ((s0 + s1) + (s2 + s3)), rounded to float,
- * for the outputs below cout. */
-static void block_store(struct cg *g, const struct cv *s, LLVMValueRef y0, LLVMValueRef o0,
-			int64_t blk_index, bool last_known, LLVMValueRef acc[4][4])
+/* Y[y0[p] + o0 + v * V + j] = bias + ((s0 + s1) + (s2 + s3)), rounded
+ * to float, for the outputs below cout. */
+static void block_store(struct cg *g, const struct cv *s, LLVMValueRef const *y0, LLVMValueRef o0,
+			int64_t blk_index, bool last_known, int npos)
 {
 	const struct kl_conv_desc *c = s->c;
 	LLVMValueRef ybase = cg_base(g, c->y);
-	for (int v = 0; v < s->nv; v++) {
-		LLVMValueRef ov = kl_iaddc(g, o0, v * s->v);
-		LLVMValueRef sum = LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, acc[0][v], acc[1][v], ""),
-						 LLVMBuildFAdd(g->b, acc[2][v], acc[3][v], ""), "");
-		LLVMValueRef b = load_aligned(g, s->vd,
-					      tab_at(g, s, kl_iaddc(g, ov, s->per * s->width)), 8);
-		LLVMValueRef r = LLVMBuildFPTrunc(g->b, LLVMBuildFAdd(g->b, b, sum, ""), s->vf, "");
-		LLVMValueRef yi = kl_iadd(g, y0, ov);
-		int64_t first = blk_index * s->blk + v * s->v; /* valid when last_known */
-		if (!last_known || first + s->v <= c->k->cout) {
-			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_f32, ybase, &yi, 1, "");
-			LLVMSetAlignment(LLVMBuildStore(g->b, r, p), 4);
-			continue;
-		}
-		for (int j = 0; j < s->v && first + j < c->k->cout; j++) {
-			LLVMValueRef e = LLVMBuildExtractElement(g->b, r, cg_i32(g, j), "");
-			LLVMValueRef yj = kl_iaddc(g, yi, j);
-			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_f32, ybase, &yj, 1, "");
-			LLVMSetAlignment(LLVMBuildStore(g->b, e, p), 4);
+	for (int p = 0; p < npos; p++) {
+		for (int v = 0; v < s->nv; v++) {
+			LLVMValueRef a[4];
+			for (int l = 0; l < 4; l++)
+				a[l] = load_aligned(g, s->vd, acc_at(g, s, l, v, p), 8);
+			LLVMValueRef ov = kl_iaddc(g, o0, v * s->v);
+			LLVMValueRef sum = LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, a[0], a[1], ""),
+							 LLVMBuildFAdd(g->b, a[2], a[3], ""), "");
+			LLVMValueRef b = load_aligned(
+				g, s->vd, tab_at(g, s, kl_iaddc(g, ov, s->per * s->width)), 8);
+			LLVMValueRef r =
+				LLVMBuildFPTrunc(g->b, LLVMBuildFAdd(g->b, b, sum, ""), s->vf, "");
+			LLVMValueRef yi = kl_iadd(g, y0[p], ov);
+			int64_t first = blk_index * s->blk + v * s->v; /* valid when last_known */
+			if (!last_known || first + s->v <= c->k->cout) {
+				LLVMValueRef ptr = LLVMBuildInBoundsGEP2(g->b, g->t_f32, ybase, &yi, 1, "");
+				LLVMSetAlignment(LLVMBuildStore(g->b, r, ptr), 4);
+				continue;
+			}
+			for (int j = 0; j < s->v && first + j < c->k->cout; j++) {
+				LLVMValueRef e = LLVMBuildExtractElement(g->b, r, cg_i32(g, j), "");
+				LLVMValueRef yj = kl_iaddc(g, yi, j);
+				LLVMValueRef ptr = LLVMBuildInBoundsGEP2(g->b, g->t_f32, ybase, &yj, 1, "");
+				LLVMSetAlignment(LLVMBuildStore(g->b, e, ptr), 4);
+			}
 		}
 	}
 }
 
-/* Full blocks in a loop, then the partial last block unrolled apart. */
-static void position(struct cg *g, const struct cv *s, LLVMValueRef n, LLVMValueRef const *pos)
+/* The output positions q0, q0 + 1, ..., q0 + npos - 1 (row-major over the
+ * spatial dims) of batch element n: their patches, then full blocks of
+ * output channels in a loop and the partial last block unrolled apart. */
+static void positions(struct cg *g, const struct cv *s, LLVMValueRef n, LLVMValueRef q0, int npos)
 {
 	const struct kl_geom *k = s->c->k;
-	LLVMValueRef acc[4][4];
-	gather_patch(g, s, n, pos);
-	LLVMValueRef y0 = kl_iadd(g, kl_imul(g, n, k->y_n), kl_out_offset(g, k, pos));
+	LLVMValueRef y0[MAX_NP];
+	for (int p = 0; p < npos; p++) {
+		LLVMValueRef pos[IR_MAX_RANK], q = kl_iaddc(g, q0, p);
+		int64_t inner = 1;
+		for (int d = k->w.n - 1; d >= 0; d--) {
+			LLVMValueRef t = inner == 1 ? q : LLVMBuildUDiv(g->b, q, cg_i64(g, inner), "");
+			pos[d] = d == 0 ? t : LLVMBuildURem(g->b, t, cg_i64(g, k->w.out[d]), "");
+			inner *= k->w.out[d];
+		}
+		gather_patch(g, s, n, pos, p);
+		y0[p] = kl_iadd(g, kl_imul(g, n, k->y_n), kl_out_offset(g, k, pos));
+	}
 	int64_t full = k->cout / s->blk;
 	if (full > 0) {
 		struct kl_for fb;
 		LLVMValueRef o0 = kl_imul(g, kl_for_begin(g, &fb, full, "block"), s->blk);
-		block_sums(g, s, o0, acc);
-		block_store(g, s, y0, o0, 0, false, acc);
+		block_sums(g, s, o0, npos);
+		block_store(g, s, y0, o0, 0, false, npos);
 		kl_for_end(g, &fb);
 	}
 	if (full < s->nblk) {
 		LLVMValueRef o0 = cg_i64(g, full * s->blk);
-		block_sums(g, s, o0, acc);
-		block_store(g, s, y0, o0, full, true, acc);
+		block_sums(g, s, o0, npos);
+		block_store(g, s, y0, o0, full, true, npos);
 	}
 }
 
@@ -221,53 +332,86 @@ static bool applies(struct cg *g, const struct ir_op *op, const struct kl_conv_d
 	*why = "not a channels-last f32 Conv with one group";
 	if (op->code != IR_OP_Conv || op->layout != IR_LAYOUT_NHWC || c->group != 1 ||
 	    xt->elem != IR_ELEM_F32 || yt->elem != IR_ELEM_F32 || c->k->x_c != 1 || c->k->y_c != 1 ||
-	    g->m->values[c->w].type.elem != IR_ELEM_F32 ||
+	    c->k->w.n < 1 || g->m->values[c->w].type.elem != IR_ELEM_F32 ||
 	    (c->bias != IR_NONE && g->m->values[c->bias].type.elem != IR_ELEM_F32))
 		return false;
 	*why = "the target has no wide vector unit (AVX2, NEON)";
 	if (!cg_has_feature(g, "avx2") && !cg_has_feature(g, "neon"))
 		return false;
 	*why = "patch too large for the stack";
-	if (s->per < 1 || s->per > MAX_PER)
-		return false;
-	*why = "weight table too large for the stack";
-	return (s->per + 1) * s->width * 8 <= MAX_TABLE;
+	return s->per >= 1 && s->per <= MAX_PER;
+}
+
+/* V, NV, NP and the table's shape. Accumulator budget: 24 of the 32
+ * registers with AVX-512, 12 of the 16 (or 16 pairs with NEON) else; NP
+ * positions per pass where the budget leaves room after NV vectors. */
+static void plan(struct cg *g, struct cv *s)
+{
+	const struct kl_conv_desc *c = s->c;
+	bool wide = cg_has_feature(g, "avx512f") && cg_has_feature(g, "avx2");
+	s->v = wide ? 8 : 4;
+	int budget = wide ? 24 : 12, maxnv = wide ? 2 : 1;
+	s->per = c->k->cin * c->k->w.taps;
+	int64_t vecs = (c->k->cout + s->v - 1) / s->v;
+	s->nv = (int)(vecs < maxnv ? vecs : maxnv);
+	s->np = s->nv ? budget / (4 * s->nv) : 1;
+	s->blk = (int64_t)s->nv * s->v;
+	s->nblk = s->nv ? (c->k->cout + s->blk - 1) / s->blk : 0;
+	s->width = s->nblk * s->blk;
+	s->padded = padded(&c->k->w);
 }
 
 int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c)
 {
 	struct cv s = {.c = c};
-	s.v = cg_has_feature(g, "avx512f") && cg_has_feature(g, "avx2") ? 8 : 4;
-	s.per = c->k->cin * c->k->w.taps;
-	int64_t vecs = (c->k->cout + s.v - 1) / s.v;
-	s.nv = (int)(vecs < (s.v == 8 ? 4 : 2) ? vecs : (s.v == 8 ? 4 : 2));
-	s.blk = (int64_t)s.nv * s.v;
-	s.nblk = s.nv ? (c->k->cout + s.blk - 1) / s.blk : 0;
-	s.width = s.nblk * s.blk;
+	plan(g, &s);
 	const char *why;
 	if (!applies(g, op, c, &s, &why)) {
 		kd_note(g, op, "scalar loops", why);
 		return 1;
 	}
-	kd_note(g, op, s.v == 8 ? "vector-f64x8" : "vector-f64x4",
-		"channels-last f32, one group: output channels in vectors, the patch in groups of four");
+	int rc = const_table(g, &s);
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && (s.per + 1) * s.width * 8 > MAX_TABLE) {
+		kd_note(g, op, "scalar loops",
+			"weights not known at compile time and their table too large for the stack");
+		return 1;
+	}
+	char note[200];
+	snprintf(note, sizeof note,
+		 "channels-last f32, one group: output channels in vectors, the patch in groups of "
+		 "four, %d output positions per pass; %s",
+		 s.np, s.tab_const ? "weights in a constant table" : "weights converted on the stack");
+	kd_note(g, op, s.v == 8 ? "vector-f64x8" : "vector-f64x4", note);
 	if (!cg_base(g, c->x) || !cg_base(g, c->y))
 		return -1;
 	s.vd = LLVMVectorType(g->t_f64, (unsigned)s.v);
 	s.vf = LLVMVectorType(g->t_f32, (unsigned)s.v);
-	kl_buf_begin(g, &s.tab, g->t_f64, (s.per + 1) * s.width, "wtab");
-	kl_buf_begin(g, &s.patch, g->t_f64, s.per, "patch");
-	s.acc = cg_alloca(g, LLVMArrayType2(s.vd, 4 * (uint64_t)s.nv), "acc");
+	if (!s.tab_const) {
+		kl_buf_begin(g, &s.tabbuf, g->t_f64, (s.per + 1) * s.width, "wtab");
+		s.tab = s.tabbuf.ptr;
+	}
+	kl_buf_begin(g, &s.patch, g->t_f64, s.per * s.np, "patch");
+	s.acc = cg_alloca(g, LLVMArrayType2(s.vd, 4 * (uint64_t)(s.nv * s.np)), "acc");
 	LLVMSetAlignment(s.acc, 64);
-	fill_table(g, &s);
-	struct kl_for fn;
-	struct cg_nest pos;
+	if (!s.tab_const)
+		fill_table(g, &s);
+	int64_t npos = 1;
+	for (int d = 0; d < c->k->w.n; d++)
+		npos *= c->k->w.out[d];
+	struct kl_for fn, fq;
 	LLVMValueRef n = kl_for_begin(g, &fn, c->k->batch, "n");
-	cg_nest_begin(g, &pos, c->k->w.n, c->k->w.out);
-	position(g, &s, n, pos.iv);
-	cg_nest_end(g, &pos);
+	if (npos / s.np > 0) {
+		LLVMValueRef q0 = kl_imul(g, kl_for_begin(g, &fq, npos / s.np, "pass"), s.np);
+		positions(g, &s, n, q0, s.np);
+		kl_for_end(g, &fq);
+	}
+	if (npos % s.np > 0)
+		positions(g, &s, n, cg_i64(g, npos - npos % s.np), (int)(npos % s.np));
 	kl_for_end(g, &fn);
 	kl_buf_end(g, &s.patch);
-	kl_buf_end(g, &s.tab);
+	if (!s.tab_const)
+		kl_buf_end(g, &s.tabbuf);
 	return 0;
 }
