@@ -270,7 +270,7 @@ static int64_t thread_count(const struct cli_options *opt, int64_t samples)
 static int run_samples_jit(struct ir_module *m, const struct cli_options *opt, struct run_data *rd)
 {
 	double t = now_ms();
-	struct llvm_jit *j = llvm_jit_compile(m, opt->opt_level);
+	struct llvm_jit *j = llvm_jit_compile(m, opt->opt_level, opt->mattr);
 	if (!j) {
 		driver_error(opt->model, "%s", m->error);
 		return -1;

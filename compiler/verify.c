@@ -222,7 +222,7 @@ int driver_verify(const struct cli_options *opt)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (!(j = llvm_jit_compile(m, opt->opt_level))) {
+	if (!(j = llvm_jit_compile(m, opt->opt_level, opt->mattr))) {
 		driver_error(opt->model, "%s", m->error);
 		goto done;
 	}

@@ -141,11 +141,12 @@ static void *alloc_workspace(size_t bytes)
 	return p;
 }
 
-struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level)
+struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level, const char *mattr)
 {
 	struct llvm_options o = {
 		.prefix = JIT_PREFIX,
 		.opt_level = opt_level,
+		.features = mattr,
 		.emit = LLVM_EMIT_OBJ,
 		.source_name = base_name(m->path),
 		.version = "jit",

@@ -14,8 +14,11 @@
 
 struct llvm_jit;
 
-/* Compiles m (after the passes); NULL with m->error set. */
-struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level);
+/* Compiles m (after the passes) for the host, with the host's features
+ * changed by mattr (LLVM's "+feature,-feature" list, NULL for none); NULL
+ * with m->error set. Turning features off is always safe on the host;
+ * turning on one the host lacks gives code the host cannot run. */
+struct llvm_jit *llvm_jit_compile(struct ir_module *m, int opt_level, const char *mattr);
 /* Runs the compiled model once: inputs[i] holds M_IN<i>_SIZE floats,
  * outputs[i] room for M_OUT<i>_SIZE. Returns the entry point's status (0). */
 int llvm_jit_run(struct llvm_jit *j, const float *const *inputs, float *const *outputs);
