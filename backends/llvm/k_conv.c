@@ -26,11 +26,9 @@
  * contiguous memory (for a depthwise conv, the group loop does).
  *
  * A channels-last integer Conv with one group, activations of at most 8
- * bits and known weights and bias instead runs the dot-product kernel of
- * k_dot.h per output position: for each tap inside the input, the tap's
- * input channels (contiguous) times its [cin, cout] weight matrix, all
- * output channels at once in vectors; a channels-last f32 Conv with one
- * group the float kernel of k_conv_vec.c, with the same sums.
+ * bits and known weights and bias instead runs the dot-product kernel
+ * (k_conv_dot.c); a channels-last f32 Conv with one group the float kernel
+ * of k_conv_vec.c, with the same sums.
  */
 #include "k_linalg.h"
 
@@ -195,54 +193,6 @@ static void finish(struct cg *g, const struct conv *c, const struct kl_buf *acc,
 	kl_for_end(g, &fo);
 }
 
-static int64_t conv_weight(const void *ctx, int64_t t, int64_t k, int64_t o)
-{
-	const struct conv *c = ((const void *const *)ctx)[0];
-	const int64_t *w = ((const void *const *)ctx)[1];
-	return w[w_index(c, k * c->k.w.taps + t, o)];
-}
-
-/* The dot-product form (see the top): 0 emitted, 1 not applicable, -1 error. */
-static int conv_dot(struct cg *g, const struct ir_op *op, struct conv *c)
-{
-	const struct ir_type *xt = &g->m->values[c->x].type;
-	const char *why = "not a channels-last integer Conv with one group";
-	const int64_t *bias = c->bias == IR_NONE ? NULL : ir_known_data(g->m, c->bias);
-	const void *ctx[2] = {c, ir_known_data(g->m, c->w)};
-	struct kd d;
-	if (op->code != IR_OP_Conv || op->layout != IR_LAYOUT_NHWC || c->group != 1 ||
-	    c->acc.kind != KL_INT || c->acc.ty != g->t_i32 || c->k.x_c != 1 || c->k.y_c != 1)
-		goto no;
-	why = "weights, bias or activations not known or not in memory as expected";
-	if (!ctx[1] || (c->bias != IR_NONE && !bias) || ir_known_data(g->m, c->x))
-		goto no;
-	int rc = kd_plan(g, &d, xt, c->k.w.taps, c->cin_g, c->k.cout, conv_weight, ctx, bias, &why);
-	if (rc != 0)
-		return rc < 0 ? -1 : (kd_note(g, op, "scalar loops", why), 1);
-	kd_note(g, op, kd_mode_name(d.mode), "channels-last, one group, integer activations of at most 8 bits");
-	LLVMValueRef xbase = cg_base(g, c->x);
-	if (!xbase || !cg_base(g, c->y))
-		return -1;
-	struct kl_for fn;
-	struct cg_nest pos;
-	struct kl_taps taps;
-	LLVMValueRef n = kl_for_begin(g, &fn, c->k.batch, "n");
-	cg_nest_begin(g, &pos, c->k.w.n, c->k.w.out);
-	LLVMValueRef acc = kd_acc_begin(g, &d);
-	kl_taps_begin(g, &taps, &c->k, pos.iv, KL_INSIDE);
-	LLVMValueRef xi = kl_iadd(g, kl_imul(g, n, c->k.x_n), taps.off);
-	kd_accumulate(g, &d, acc, LLVMBuildInBoundsGEP2(g->b, g->t_i8, xbase, &xi, 1, ""), taps.k);
-	kl_taps_end(g, &taps);
-	LLVMValueRef y0 = kl_iadd(g, kl_imul(g, n, c->k.y_n), kl_out_offset(g, &c->k, pos.iv));
-	kd_store(g, &d, acc, c->y, y0, 1);
-	cg_nest_end(g, &pos);
-	kl_for_end(g, &fn);
-	return 0;
-no:
-	kd_note(g, op, "scalar loops", why);
-	return 1;
-}
-
 /* The loop nest of the whole op once c is filled. */
 static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 {
@@ -254,7 +204,8 @@ static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 		if (rc <= 0)
 			return rc;
 	} else if (ir_type_numel(&g->m->values[c->y].type) > 0) {
-		int rc = conv_dot(g, op, c);
+		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k};
+		int rc = c->acc.kind == KL_INT && c->acc.ty == g->t_i32 ? kl_conv_int_dot(g, op, &d) : 1;
 		if (rc <= 0)
 			return rc;
 	}

@@ -9,6 +9,7 @@
  */
 #include "k_dot.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,6 +285,87 @@ static void accumulate_vnni(struct cg *g, const struct kd *d, LLVMValueRef acc, 
 				       slot);
 		}
 	}
+}
+
+/* ---- blocks of positions --------------------------------------------- */
+
+int kd_block_size(const struct kd *d)
+{
+	if (d->mode == KD_VECTOR)
+		return 1;
+	int64_t p = KD_BLOCK_ACCS / d->nb;
+	return (int)(p < 1 ? 1 : p > KD_BLOCK_MAX ? KD_BLOCK_MAX : p);
+}
+
+LLVMValueRef kd_block_begin(struct cg *g, const struct kd *d, int npos)
+{
+	LLVMValueRef acc = cg_alloca(g, LLVMArrayType2(d->vty, (uint64_t)(d->nb * npos)), "bacc");
+	LLVMSetAlignment(acc, 64);
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef v = load_vec(g, d->vty, vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
+		for (int p = 0; p < npos; p++)
+			LLVMBuildStore(g->b, v, acc_slot(g, d, acc, p, b));
+	}
+	return acc;
+}
+
+/* Position p's accumulators += its four activations at row group gi times
+ * the weight vectors wv (loaded once for all positions). */
+static void block_step(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef const *x,
+		       int npos, LLVMValueRef gi, int valid, LLVMValueRef wrow)
+{
+	const char *name = d->mode == KD_VNNI512 ? "llvm.x86.avx512.vpdpbusd.512"
+						 : "llvm.x86.avx512.vpdpbusd.256";
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, NULL, 0);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, NULL, 0);
+	LLVMValueRef wv[KD_BLOCK_ACCS];
+	for (int64_t b = 0; b < d->nb; b++)
+		wv[b] = load_vec(g, d->vty, vec_at(g, wrow, cg_i64(g, b * d->lanes)),
+				 (unsigned)d->lanes * 4);
+	for (int p = 0; p < npos; p++) {
+		LLVMValueRef xs = cg_splat(g, load_word(g, d, x[p], gi, valid), d->lanes);
+		for (int64_t b = 0; b < d->nb; b++) {
+			LLVMValueRef slot = acc_slot(g, d, acc, p, b);
+			LLVMValueRef args[3] = {load_vec(g, d->vty, slot, 64), xs, wv[b]};
+			LLVMBuildStore(g->b, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), slot);
+		}
+	}
+}
+
+void kd_block_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef const *x,
+			 int npos, LLVMValueRef tap)
+{
+	assert(d->mode != KD_VECTOR && d->nb <= KD_BLOCK_ACCS);
+	int64_t full = d->k / 4;
+	if (full > 0) {
+		struct kl_for f;
+		LLVMValueRef gi = kl_for_begin(g, &f, full, "kg");
+		block_step(g, d, acc, x, npos, gi, 4, vnni_row(g, d, tap, gi));
+		kl_for_end(g, &f);
+	}
+	if (d->k % 4) {
+		LLVMValueRef gi = cg_i64(g, full);
+		block_step(g, d, acc, x, npos, gi, (int)(d->k % 4), vnni_row(g, d, tap, gi));
+	}
+	if (!d->xoff)
+		return;
+	LLVMValueRef corr = kl_imul(g, kl_iaddc(g, tap, 1), d->nb * d->lanes);
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef c = load_vec(g, d->vty, vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
+		for (int p = 0; p < npos; p++) {
+			LLVMValueRef slot = acc_slot(g, d, acc, p, b);
+			LLVMBuildStore(g->b, LLVMBuildSub(g->b, load_vec(g, d->vty, slot, 64), c, ""), slot);
+		}
+	}
+}
+
+void kd_block_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int p, int y, LLVMValueRef y0,
+		    int64_t stride)
+{
+	struct kd one = *d;
+	one.sets = 1;
+	kd_store(g, &one, acc_slot(g, d, acc, p, 0), y, y0, stride);
 }
 
 static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,

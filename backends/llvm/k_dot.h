@@ -57,6 +57,20 @@ LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d);
 /* acc += x[0..K) * W[tap]; x points to K activations (bytes). */
 void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
 		   LLVMValueRef tap);
+/* A block of npos output positions sharing each weight load: one
+ * accumulator set per position, [npos][nb] vectors, each starting at the
+ * bias. kd_block_size is the positions per block that keeps the
+ * accumulators in registers (1: blocks do not pay, or the mode has none).
+ * kd_block_accumulate adds x[p][0..K) * W[tap] to position p's sums for
+ * every p < npos; kd_block_store stores position p's like kd_store. */
+#define KD_BLOCK_ACCS 24
+#define KD_BLOCK_MAX 8
+int kd_block_size(const struct kd *d);
+LLVMValueRef kd_block_begin(struct cg *g, const struct kd *d, int npos);
+void kd_block_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef const *x,
+			 int npos, LLVMValueRef tap);
+void kd_block_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int p, int y, LLVMValueRef y0,
+		    int64_t stride);
 /* Stores the N sums, converted from i32 to the register type of yt, as
  * elements y0 + o * stride of IR value y. */
 void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,

@@ -145,6 +145,9 @@ struct kl_conv_desc {
 /* The channels-last f32 Conv vectorized over output channels
  * (k_conv_vec.c): 0 emitted, 1 not applicable (noted with -v), -1 error. */
 int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c);
+/* The channels-last integer Conv on the dot-product kernel (k_conv_dot.c):
+ * 0 emitted, 1 not applicable (noted with -v), -1 error. */
+int kl_conv_int_dot(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c);
 /* A MatMul Y [M, N] = A [M, K] @ B [K, N], row-major, for k_matmul_vec.c. */
 struct kl_mm_desc {
 	int a, b, y;
