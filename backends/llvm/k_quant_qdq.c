@@ -287,7 +287,10 @@ static int multithreshold_kernel(struct cg *g, const struct ir_op *op)
 	struct thresholds t = {0};
 	if (xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT)
 		return ir_op_error(g->m, op, "input and result must be integer tensors");
-	int rc = kq_multithreshold_vec(g, op);
+	int rc = kq_multithreshold_search(g, op);
+	if (rc <= 0)
+		return rc;
+	rc = kq_multithreshold_vec(g, op);
 	if (rc <= 0)
 		return rc;
 	if (thresholds_init(g, op, xt, &t) < 0 || !cg_base(g, xv) || !cg_base(g, yv))
