@@ -7,7 +7,7 @@
  * little-endian target (x86-64, AArch64): four activations are read as one
  * i32 whose byte j is activation j.
  */
-#include "k_dot.h"
+#include "k_dot_internal.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -68,7 +68,24 @@ static int64_t packed_at(const struct kd *d, int64_t t, int64_t k, int64_t o)
 	int64_t b = o / d->lanes, lane = o % d->lanes;
 	if (d->mode == KD_VECTOR)
 		return (t * d->k + k) * d->nb * d->lanes + o;
+	if (d->nibbles) /* row groups 2r and 2r + 1 share the bytes of pair r */
+		return (((t * d->pairs + k / 8) * d->nb + b) * d->lanes + lane) * 4 + k % 4;
 	return (((t * d->kg + k / 4) * d->nb + b) * d->lanes + lane) * 4 + k % 4;
+}
+
+/* Stores weight v at (t, k, o): a byte, or with nibbles v + 8 in the low
+ * (row group 2r) or high (2r + 1) half of its byte. */
+static void put_weight(const struct kd *d, char *tab, int64_t t, int64_t k, int64_t o, int64_t v)
+{
+	int64_t at = packed_at(d, t, k, o);
+	if (!d->nibbles) {
+		tab[at] = (char)(signed char)v;
+		return;
+	}
+	int shift = (k / 4) % 2 ? 4 : 0;
+	unsigned byte = (unsigned char)tab[at];
+	byte = (byte & ~(0xfu << shift)) | (unsigned)(v + 8) << shift;
+	tab[at] = (char)(unsigned char)byte;
 }
 
 /* The packed weights, the start of the accumulators (bias) and, with an
@@ -78,9 +95,11 @@ static int pack(struct cg *g, struct kd *d, kd_weight_fn *w, const void *ctx, co
 		int64_t xmax, const char **why)
 {
 	int64_t width = d->nb * d->lanes;
-	int64_t rows = d->mode == KD_VECTOR ? d->k : d->kg * 4;
+	int64_t rows = d->mode == KD_VECTOR ? d->k : d->nibbles ? d->pairs * 4 : d->kg * 4;
 	size_t bytes = (size_t)(d->taps * rows * width);
 	char *tab = calloc(bytes ? bytes : 1, 1);
+	if (tab && d->nibbles) /* weight 0 everywhere, padding included */
+		memset(tab, 0x88, bytes);
 	char *init = calloc((size_t)width * 4 * (size_t)(d->taps + 1), 1);
 	int rc = 1;
 	if (!tab || !init) {
@@ -97,13 +116,15 @@ static int pack(struct cg *g, struct kd *d, kd_weight_fn *w, const void *ctx, co
 					*why = "weights wider than 8 bits";
 					goto done;
 				}
-				tab[packed_at(d, t, k, o)] = (char)(signed char)v;
+				put_weight(d, tab, t, k, o, v);
 				colsum += v;
-				bound += llabs(v) * xmax;
+				bound += (d->nibbles ? 15 : llabs(v)) * xmax;
 			}
 			put_i32(init + ((t + 1) * width + o) * 4, d->xoff * colsum);
 			bound += llabs(d->xoff * colsum);
 		}
+		if (d->nibbles) /* 8 times the activations' sum, taken back off */
+			bound += 8 * xmax * d->kg * 4;
 		if (bound >= ((int64_t)1 << 31)) {
 			*why = "sums may leave the i32 range";
 			goto done;
@@ -128,6 +149,24 @@ static int64_t kd_sets(const struct kd *d)
 	int64_t sets = 8 / d->nb;
 	sets = sets < 1 ? 1 : sets > 4 ? 4 : sets;
 	return sets < d->kg ? sets : d->kg;
+}
+
+/* Whether to store the weights two per byte: they must all lie in [-8, 7],
+ * the kernel be vpdpbusd on one tap (a matrix-vector product, where the
+ * weights are read once per call and memory bandwidth is the limit) and the
+ * table be larger than KD_NIBBLE_MIN bytes (smaller ones stay in the first
+ * level cache, where unpacking only costs). */
+static bool use_nibbles(const struct kd *d, kd_weight_fn *w, const void *ctx)
+{
+	if (d->mode == KD_VECTOR || d->taps != 1 || d->k * d->nb * d->lanes < KD_NIBBLE_MIN)
+		return false;
+	for (int64_t o = 0; o < d->n; o++)
+		for (int64_t k = 0; k < d->k; k++) {
+			int64_t v = w(ctx, 0, k, o);
+			if (v < -8 || v > 7)
+				return false;
+		}
+	return true;
 }
 
 int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, int64_t k,
@@ -156,6 +195,8 @@ int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, 
 	d->kg = (k + 3) / 4;
 	d->xt = xt;
 	d->sets = kd_sets(d);
+	d->nibbles = use_nibbles(d, w, ctx);
+	d->pairs = (d->kg + 1) / 2;
 	d->vty = LLVMVectorType(g->t_i32, (unsigned)d->lanes);
 	int64_t xmax = xt->is_signed ? (int64_t)1 << (xt->bits - 1) : ((int64_t)1 << xt->bits) - 1;
 	if (mode != KD_VECTOR && xt->is_signed) {
@@ -166,12 +207,12 @@ int kd_plan(struct cg *g, struct kd *d, const struct ir_type *xt, int64_t taps, 
 }
 
 /* Pointer to the vector at element `index` (i32 units) of table tab. */
-static LLVMValueRef vec_at(struct cg *g, LLVMValueRef tab, LLVMValueRef index)
+LLVMValueRef kd_vec_at(struct cg *g, LLVMValueRef tab, LLVMValueRef index)
 {
 	return LLVMBuildInBoundsGEP2(g->b, g->t_i32, tab, &index, 1, "");
 }
 
-static LLVMValueRef load_vec(struct cg *g, LLVMTypeRef ty, LLVMValueRef ptr, unsigned align)
+LLVMValueRef kd_load_vec(struct cg *g, LLVMTypeRef ty, LLVMValueRef ptr, unsigned align)
 {
 	LLVMValueRef v = LLVMBuildLoad2(g->b, ty, ptr, "");
 	LLVMSetAlignment(v, align);
@@ -179,10 +220,10 @@ static LLVMValueRef load_vec(struct cg *g, LLVMTypeRef ty, LLVMValueRef ptr, uns
 }
 
 /* Vector b of accumulator set s. */
-static LLVMValueRef acc_slot(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
-			     int64_t b)
+LLVMValueRef kd_acc_slot(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
+			  int64_t b)
 {
-	return vec_at(g, acc, cg_i64(g, (s * d->nb + b) * d->lanes));
+	return kd_vec_at(g, acc, cg_i64(g, (s * d->nb + b) * d->lanes));
 }
 
 LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d)
@@ -191,49 +232,55 @@ LLVMValueRef kd_acc_begin(struct cg *g, const struct kd *d)
 		cg_alloca(g, LLVMArrayType2(d->vty, (uint64_t)(d->nb * d->sets)), "acc");
 	LLVMSetAlignment(acc, 64);
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef v = load_vec(g, d->vty, vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
-		LLVMBuildStore(g->b, v, acc_slot(g, d, acc, 0, b));
+		LLVMValueRef v = kd_load_vec(g, d->vty, kd_vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
+		LLVMBuildStore(g->b, v, kd_acc_slot(g, d, acc, 0, b));
 		for (int64_t s = 1; s < d->sets; s++)
-			LLVMBuildStore(g->b, LLVMConstNull(d->vty), acc_slot(g, d, acc, s, b));
+			LLVMBuildStore(g->b, LLVMConstNull(d->vty), kd_acc_slot(g, d, acc, s, b));
 	}
 	return acc;
 }
 
-/* Set s of acc += word's four activations times the weight row group wrow. */
-static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
-		      LLVMValueRef word, LLVMValueRef wrow)
+LLVMValueRef kd_dpbusd(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
+		       LLVMValueRef w)
 {
 	const char *name = d->mode == KD_VNNI512 ? "llvm.x86.avx512.vpdpbusd.512"
 						 : "llvm.x86.avx512.vpdpbusd.256";
 	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, NULL, 0);
 	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, NULL, 0);
+	LLVMValueRef args[3] = {acc, x, w};
+	return LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+}
+
+/* Set s of acc += word's four activations times the weight row group wrow. */
+static void vnni_step(struct cg *g, const struct kd *d, LLVMValueRef acc, int64_t s,
+		      LLVMValueRef word, LLVMValueRef wrow)
+{
 	LLVMValueRef xs = cg_splat(g, word, d->lanes);
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef slot = acc_slot(g, d, acc, s, b);
-		LLVMValueRef wv = load_vec(g, d->vty, vec_at(g, wrow, cg_i64(g, b * d->lanes)),
+		LLVMValueRef slot = kd_acc_slot(g, d, acc, s, b);
+		LLVMValueRef wv = kd_load_vec(g, d->vty, kd_vec_at(g, wrow, cg_i64(g, b * d->lanes)),
 					   (unsigned)d->lanes * 4);
-		LLVMValueRef args[3] = {load_vec(g, d->vty, slot, 64), xs, wv};
-		LLVMBuildStore(g->b, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), slot);
+		LLVMBuildStore(g->b, kd_dpbusd(g, d, kd_load_vec(g, d->vty, slot, 64), xs, wv), slot);
 	}
 }
 
 /* Four activations from x[4 * gi ...] as one i32 (bytes beyond `valid` are
  * 0), offset by xoff each. */
-static LLVMValueRef load_word(struct cg *g, const struct kd *d, LLVMValueRef x, LLVMValueRef gi,
-			      int valid)
+LLVMValueRef kd_load_word(struct cg *g, const struct kd *d, LLVMValueRef x, LLVMValueRef gi,
+			  int valid)
 {
 	LLVMValueRef at = LLVMBuildNSWMul(g->b, gi, cg_i64(g, 4), "");
 	LLVMValueRef word;
 	if (valid == 4) {
 		LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &at, 1, "");
-		word = load_vec(g, g->t_i32, p, 1);
+		word = kd_load_vec(g, g->t_i32, p, 1);
 	} else { /* the tail: byte by byte, never past x[K) */
 		word = cg_i32(g, 0);
 		for (int j = 0; j < valid; j++) {
 			LLVMValueRef idx = kl_iaddc(g, at, j);
 			LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &idx, 1, "");
-			LLVMValueRef byte = LLVMBuildZExt(g->b, load_vec(g, g->t_i8, p, 1), g->t_i32, "");
+			LLVMValueRef byte = LLVMBuildZExt(g->b, kd_load_vec(g, g->t_i8, p, 1), g->t_i32, "");
 			word = LLVMBuildOr(g->b, word, LLVMBuildShl(g->b, byte, cg_i32(g, 8 * j), ""), "");
 		}
 	}
@@ -250,7 +297,20 @@ static LLVMValueRef load_word(struct cg *g, const struct kd *d, LLVMValueRef x, 
 static LLVMValueRef vnni_row(struct cg *g, const struct kd *d, LLVMValueRef tap, LLVMValueRef gi)
 {
 	LLVMValueRef r = kl_iadd(g, kl_imul(g, tap, d->kg), gi);
-	return vec_at(g, d->wtab, kl_imul(g, r, d->nb * d->lanes));
+	return kd_vec_at(g, d->wtab, kl_imul(g, r, d->nb * d->lanes));
+}
+
+void kd_xoff_correct(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef tap)
+{
+	if (!d->xoff) /* else minus xoff times the tap's column sums */
+		return;
+	LLVMValueRef corr = kl_imul(g, kl_iaddc(g, tap, 1), d->nb * d->lanes);
+	for (int64_t b = 0; b < d->nb; b++) {
+		LLVMValueRef slot = kd_acc_slot(g, d, acc, 0, b);
+		LLVMValueRef c = kd_load_vec(g, d->vty,
+					     kd_vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
+		LLVMBuildStore(g->b, LLVMBuildSub(g->b, kd_load_vec(g, d->vty, slot, 64), c, ""), slot);
+	}
 }
 
 static void accumulate_vnni(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
@@ -262,36 +322,27 @@ static void accumulate_vnni(struct cg *g, const struct kd *d, LLVMValueRef acc, 
 		LLVMValueRef r = kl_for_begin(g, &f, rounds, "kg");
 		for (int64_t s = 0; s < d->sets; s++) {
 			LLVMValueRef gi = kl_iaddc(g, kl_imul(g, r, d->sets), s);
-			vnni_step(g, d, acc, s, load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
+			vnni_step(g, d, acc, s, kd_load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
 		}
 		kl_for_end(g, &f);
 	}
 	for (int64_t k = rounds * d->sets; k < full; k++) {
 		LLVMValueRef gi = cg_i64(g, k);
-		vnni_step(g, d, acc, k % d->sets, load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
+		vnni_step(g, d, acc, k % d->sets, kd_load_word(g, d, x, gi, 4), vnni_row(g, d, tap, gi));
 	}
 	if (d->k % 4) {
 		LLVMValueRef gi = cg_i64(g, full);
-		vnni_step(g, d, acc, full % d->sets, load_word(g, d, x, gi, (int)(d->k % 4)),
+		vnni_step(g, d, acc, full % d->sets, kd_load_word(g, d, x, gi, (int)(d->k % 4)),
 			  vnni_row(g, d, tap, gi));
 	}
-	if (d->xoff) { /* minus xoff times the tap's column sums */
-		LLVMValueRef corr = kl_imul(g, kl_iaddc(g, tap, 1), d->nb * d->lanes);
-		for (int64_t b = 0; b < d->nb; b++) {
-			LLVMValueRef slot = acc_slot(g, d, acc, 0, b);
-			LLVMValueRef c = load_vec(g, d->vty,
-						  vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
-			LLVMBuildStore(g->b, LLVMBuildSub(g->b, load_vec(g, d->vty, slot, 64), c, ""),
-				       slot);
-		}
-	}
+	kd_xoff_correct(g, d, acc, tap);
 }
 
 /* ---- blocks of positions --------------------------------------------- */
 
 int kd_block_size(const struct kd *d)
 {
-	if (d->mode == KD_VECTOR)
+	if (d->mode == KD_VECTOR || d->nibbles)
 		return 1;
 	int64_t p = KD_BLOCK_ACCS / d->nb;
 	return (int)(p < 1 ? 1 : p > KD_BLOCK_MAX ? KD_BLOCK_MAX : p);
@@ -302,9 +353,9 @@ LLVMValueRef kd_block_begin(struct cg *g, const struct kd *d, int npos)
 	LLVMValueRef acc = cg_alloca(g, LLVMArrayType2(d->vty, (uint64_t)(d->nb * npos)), "bacc");
 	LLVMSetAlignment(acc, 64);
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef v = load_vec(g, d->vty, vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
+		LLVMValueRef v = kd_load_vec(g, d->vty, kd_vec_at(g, d->init, cg_i64(g, b * d->lanes)), 4);
 		for (int p = 0; p < npos; p++)
-			LLVMBuildStore(g->b, v, acc_slot(g, d, acc, p, b));
+			LLVMBuildStore(g->b, v, kd_acc_slot(g, d, acc, p, b));
 	}
 	return acc;
 }
@@ -314,21 +365,16 @@ LLVMValueRef kd_block_begin(struct cg *g, const struct kd *d, int npos)
 static void block_step(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef const *x,
 		       int npos, LLVMValueRef gi, int valid, LLVMValueRef wrow)
 {
-	const char *name = d->mode == KD_VNNI512 ? "llvm.x86.avx512.vpdpbusd.512"
-						 : "llvm.x86.avx512.vpdpbusd.256";
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, NULL, 0);
-	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, NULL, 0);
 	LLVMValueRef wv[KD_BLOCK_ACCS];
 	for (int64_t b = 0; b < d->nb; b++)
-		wv[b] = load_vec(g, d->vty, vec_at(g, wrow, cg_i64(g, b * d->lanes)),
+		wv[b] = kd_load_vec(g, d->vty, kd_vec_at(g, wrow, cg_i64(g, b * d->lanes)),
 				 (unsigned)d->lanes * 4);
 	for (int p = 0; p < npos; p++) {
-		LLVMValueRef xs = cg_splat(g, load_word(g, d, x[p], gi, valid), d->lanes);
+		LLVMValueRef xs = cg_splat(g, kd_load_word(g, d, x[p], gi, valid), d->lanes);
 		for (int64_t b = 0; b < d->nb; b++) {
-			LLVMValueRef slot = acc_slot(g, d, acc, p, b);
-			LLVMValueRef args[3] = {load_vec(g, d->vty, slot, 64), xs, wv[b]};
-			LLVMBuildStore(g->b, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), slot);
+			LLVMValueRef slot = kd_acc_slot(g, d, acc, p, b);
+			LLVMBuildStore(g->b, kd_dpbusd(g, d, kd_load_vec(g, d->vty, slot, 64), xs, wv[b]),
+				       slot);
 		}
 	}
 }
@@ -336,7 +382,7 @@ static void block_step(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMV
 void kd_block_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef const *x,
 			 int npos, LLVMValueRef tap)
 {
-	assert(d->mode != KD_VECTOR && d->nb <= KD_BLOCK_ACCS);
+	assert(d->mode != KD_VECTOR && !d->nibbles && d->nb <= KD_BLOCK_ACCS);
 	int64_t full = d->k / 4;
 	if (full > 0) {
 		struct kl_for f;
@@ -352,10 +398,10 @@ void kd_block_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLV
 		return;
 	LLVMValueRef corr = kl_imul(g, kl_iaddc(g, tap, 1), d->nb * d->lanes);
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef c = load_vec(g, d->vty, vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
+		LLVMValueRef c = kd_load_vec(g, d->vty, kd_vec_at(g, d->init, kl_iaddc(g, corr, b * d->lanes)), 4);
 		for (int p = 0; p < npos; p++) {
-			LLVMValueRef slot = acc_slot(g, d, acc, p, b);
-			LLVMBuildStore(g->b, LLVMBuildSub(g->b, load_vec(g, d->vty, slot, 64), c, ""), slot);
+			LLVMValueRef slot = kd_acc_slot(g, d, acc, p, b);
+			LLVMBuildStore(g->b, LLVMBuildSub(g->b, kd_load_vec(g, d->vty, slot, 64), c, ""), slot);
 		}
 	}
 }
@@ -365,7 +411,7 @@ void kd_block_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int p, i
 {
 	struct kd one = *d;
 	one.sets = 1;
-	kd_store(g, &one, acc_slot(g, d, acc, p, 0), y, y0, stride);
+	kd_store(g, &one, kd_acc_slot(g, d, acc, p, 0), y, y0, stride);
 }
 
 static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
@@ -375,14 +421,14 @@ static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc
 	LLVMTypeRef bvec = LLVMVectorType(g->t_i8, (unsigned)d->lanes);
 	LLVMValueRef k = kl_for_begin(g, &f, d->k, "k");
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->t_i8, x, &k, 1, "");
-	LLVMValueRef xv = cg_splat(g, cg_widen(g, load_vec(g, g->t_i8, p, 1), d->xt, 32), d->lanes);
+	LLVMValueRef xv = cg_splat(g, cg_widen(g, kd_load_vec(g, g->t_i8, p, 1), d->xt, 32), d->lanes);
 	LLVMValueRef row = kl_imul(g, kl_iadd(g, kl_imul(g, tap, d->k), k), d->nb * d->lanes);
 	for (int64_t b = 0; b < d->nb; b++) {
 		LLVMValueRef at = kl_iaddc(g, row, b * d->lanes);
 		LLVMValueRef wp = LLVMBuildInBoundsGEP2(g->b, g->t_i8, d->wtab, &at, 1, "");
-		LLVMValueRef wv = LLVMBuildSExt(g->b, load_vec(g, bvec, wp, 1), d->vty, "");
-		LLVMValueRef slot = acc_slot(g, d, acc, 0, b);
-		LLVMValueRef sum = LLVMBuildAdd(g->b, load_vec(g, d->vty, slot, 64),
+		LLVMValueRef wv = LLVMBuildSExt(g->b, kd_load_vec(g, bvec, wp, 1), d->vty, "");
+		LLVMValueRef slot = kd_acc_slot(g, d, acc, 0, b);
+		LLVMValueRef sum = LLVMBuildAdd(g->b, kd_load_vec(g, d->vty, slot, 64),
 						LLVMBuildMul(g->b, xv, wv, ""), "");
 		LLVMBuildStore(g->b, sum, slot);
 	}
@@ -392,7 +438,9 @@ static void accumulate_vector(struct cg *g, const struct kd *d, LLVMValueRef acc
 void kd_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLVMValueRef x,
 		   LLVMValueRef tap)
 {
-	if (d->mode == KD_VECTOR)
+	if (d->nibbles)
+		kd_accumulate_nibbles(g, d, acc, x, tap);
+	else if (d->mode == KD_VECTOR)
 		accumulate_vector(g, d, acc, x, tap);
 	else
 		accumulate_vnni(g, d, acc, x, tap);
@@ -418,9 +466,9 @@ void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMVal
 	static const struct ir_type i32 = {.elem = IR_ELEM_INT, .bits = 32, .is_signed = true};
 	const struct ir_type *yt = &g->m->values[y].type;
 	for (int64_t b = 0; b < d->nb; b++) {
-		LLVMValueRef v = load_vec(g, d->vty, acc_slot(g, d, acc, 0, b), 64);
+		LLVMValueRef v = kd_load_vec(g, d->vty, kd_acc_slot(g, d, acc, 0, b), 64);
 		for (int64_t s = 1; s < d->sets; s++)
-			v = LLVMBuildAdd(g->b, v, load_vec(g, d->vty, acc_slot(g, d, acc, s, b), 64),
+			v = LLVMBuildAdd(g->b, v, kd_load_vec(g, d->vty, kd_acc_slot(g, d, acc, s, b), 64),
 					 "");
 		if (stride == 1 && yt->elem == IR_ELEM_INT && (b + 1) * d->lanes <= d->n) {
 			/* a whole vector of consecutive outputs: one store */

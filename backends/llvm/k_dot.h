@@ -16,6 +16,9 @@
  *   vnni256  AVX-VNNI (or AVX-512 VNNI with VL) on 8 outputs
  *   vector   portable LLVM vectors of 8 i32, one reduction step at a time;
  *            weights packed [t][K][N'] as i8
+ *   nibbles  vnni on one tap with every weight in [-8, 7] and a table too
+ *            large for the first-level cache: row groups 2r and 2r + 1
+ *            share a byte, weight + 8 in each half (k_dot_nibble.c)
  * vpdpbusd multiplies unsigned by signed bytes: signed activations are
  * offset by 2^(bits-1) into unsigned ones, and the accumulators start at
  * -offset * (column sums of the weights) to cancel it (plus the bias).
@@ -34,6 +37,8 @@ struct kd {
 	int64_t nb, kg;          /* vectors of outputs; reduction steps per weight row group */
 	int64_t xoff;            /* added to activations (vnni): 0 or 2^(bits-1) */
 	int64_t sets;            /* independent accumulator sets (see kd_acc_begin) */
+	bool nibbles;            /* weights two per byte (vnni, one tap; see k_dot_nibble.c) */
+	int64_t pairs;           /* row group pairs, (kg + 1) / 2 */
 	LLVMTypeRef vty;         /* <lanes x i32> */
 	LLVMValueRef wtab;       /* the packed weights */
 	LLVMValueRef init;       /* i32 [nb * lanes]: the accumulators' start */

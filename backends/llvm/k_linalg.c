@@ -203,7 +203,10 @@ static int matmul_dot(struct cg *g, const struct ir_op *op, const struct mm *p,
 	int rc = kd_plan(g, &d, at, 1, p->k, p->n, b_weight, &src, NULL, &why);
 	if (rc != 0)
 		return rc < 0 ? -1 : (kd_note(g, op, "scalar loops", why), 1);
-	kd_note(g, op, kd_mode_name(d.mode), "integer activations of at most 8 bits, known weights");
+	kd_note(g, op, kd_mode_name(d.mode),
+		d.nibbles ? "integer activations of at most 8 bits, known weights of at most 4 bits "
+			    "stored two per byte"
+			  : "integer activations of at most 8 bits, known weights");
 	LLVMValueRef abase = cg_base(g, p->a);
 	if (!abase || !cg_base(g, p->y))
 		return -1;

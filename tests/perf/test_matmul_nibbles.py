@@ -1,0 +1,88 @@
+"""test_matmul_nibbles.py: weights stored two per byte give the one-byte
+kernel's bits.
+
+An integer MatMul with known weights of at most 4 bits and a weight table
+larger than the first-level cache runs the vpdpbusd kernel with the weights
+two per byte (backends/llvm/k_dot_nibble.c): w + 8 in each half, the
+activations' sum taken back off. Quantized MLP layers with 2- to 4-bit
+weights, signed 8-bit and unsigned low-bit activations (with and without the
+activation offset), reduction lengths that leave a partial row group and an
+odd number of groups, and column counts that are not a multiple of the
+vector run through the JIT with the host's features, with
+--mattr=-avx512vnni,-avxvnni (one byte per weight, no vpdpbusd),
+and --mattr=-avx2 (scalar loops); all outputs must be equal byte for byte
+(integer arithmetic: no tolerance). On an AVX-512
+VNNI host the test checks that the packed form was chosen, so it cannot pass
+vacuously there.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from onnx import save
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QONNXC = os.environ.get("QONNXC", os.path.join(ROOT, "build", "qonnxc"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lowering"))
+import qmodels  # noqa: E402
+
+VARIANTS = [("host", []), ("vector", ["--mattr=-avx512vnni,-avxvnni"]),
+            ("scalar", ["--mattr=-avx2"])]
+
+
+def mlp(name, k, n, wbits, signed_in, abits=8):
+    g = qmodels.Graph(name)
+    x = qmodels.f32(g.r.uniform(-3, 3, [3, k]))
+    if signed_in:
+        h = qmodels.input_quant(g, "x", bits=abits, scale=1 / 32)
+    else:
+        h = g.quant(g.op("Relu", ["x"]), 1 / 16, abits, signed=False)
+    y = g.op("MatMul", [h, g.weight([k, n], wbits, 0.05)])
+    y = g.quant(g.op("Relu", [y]), 0.25, 3, signed=False)
+    return g.model(x, [y]), x
+
+
+CASES = [
+    ("k490_n256_w3_signed", lambda n: mlp(n, 490, 256, 3, True)),
+    ("k1001_n64_w4_signed", lambda n: mlp(n, 1001, 64, 4, True)),
+    ("k777_n200_w2_unsigned", lambda n: mlp(n, 777, 200, 2, False, abits=3)),
+    ("k256_n256_w4_unsigned", lambda n: mlp(n, 256, 256, 4, False, abits=4)),
+    ("k3005_n17_w3_signed", lambda n: mlp(n, 3005, 17, 3, True, abits=5)),
+]
+
+
+def host_has_avx512_vnni():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return " avx512_vnni" in f.read()
+    except OSError:
+        return False
+
+
+def run(args):
+    return subprocess.run([QONNXC, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name,make", CASES, ids=[c[0] for c in CASES])
+def test_nibbles_match_bytes(name, make, tmp_path):
+    if not os.path.exists(QONNXC):
+        pytest.skip("qonnxc not built")
+    model, x = make(name)
+    path = tmp_path / "model.onnx"
+    save(model, str(path))
+    xin = tmp_path / "x.npy"
+    np.save(xin, x[None])
+    r = run(["-v", str(path), "-o", str(tmp_path / "m.o")])
+    assert r.returncode == 0, r.stderr
+    if host_has_avx512_vnni():
+        assert "stored two per byte" in r.stderr, r.stderr
+    outs = {}
+    for label, flags in VARIANTS:
+        y = tmp_path / ("y_%s.npy" % label)
+        r = run(["run", *flags, str(path), "--input", str(xin), "--output", str(y)])
+        assert r.returncode == 0, (label, r.stderr)
+        outs[label] = np.load(y)
+    for label, _ in VARIANTS[1:]:
+        assert outs[label].tobytes() == outs["host"].tobytes(), label
