@@ -200,6 +200,12 @@ static int matmul_dot(struct cg *g, const struct ir_op *op, const struct mm *p,
 	why = "B is not a compile-time matrix without batch dims";
 	if (!src.data || bt->rank > 2 || ir_known_data(g->m, p->a))
 		goto no;
+	if (yb->rank == 0 && p->a_row == p->k && p->a_col == 1) {
+		struct kl_xnor_desc xd = {p->a, p->b, p->y, p->m, p->n, p->k, p->b_row, p->b_col, src.data};
+		int xr = kl_matmul_xnor(g, op, &xd);
+		if (xr <= 0)
+			return xr;
+	}
 	int rc = kd_plan(g, &d, at, 1, p->k, p->n, b_weight, &src, NULL, &why);
 	if (rc != 0)
 		return rc < 0 ? -1 : (kd_note(g, op, "scalar loops", why), 1);

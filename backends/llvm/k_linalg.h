@@ -148,6 +148,16 @@ int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv
 /* The channels-last integer Conv on the dot-product kernel (k_conv_dot.c):
  * 0 emitted, 1 not applicable (noted with -v), -1 error. */
 int kl_conv_int_dot(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c);
+/* An integer MatMul Y [M, N] = A [M, K] @ B [K, N] with A row-major and B
+ * known (element k * b_row + j * b_col of bdata), for k_xnor.c. */
+struct kl_xnor_desc {
+	int a, b, y;
+	int64_t m, n, k, b_row, b_col;
+	const int64_t *bdata;
+};
+/* The MatMul of bipolar A and B by XNOR and popcount: 0 emitted, 1 not
+ * applicable (nothing emitted), -1 after an error. */
+int kl_matmul_xnor(struct cg *g, const struct ir_op *op, const struct kl_xnor_desc *d);
 /* A MatMul Y [M, N] = A [M, K] @ B [K, N], row-major, for k_matmul_vec.c. */
 struct kl_mm_desc {
 	int a, b, y;
