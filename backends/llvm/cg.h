@@ -48,6 +48,9 @@ struct cg {
 	LLVMTypeRef t_i1, t_i8, t_i16, t_i32, t_i64, t_f32, t_f64, t_ptr, t_void;
 	const char *features;      /* the target's features, "+a,-b,..." (cg_features) */
 	FILE *verbose;             /* -v: kernels name their variant here, or NULL */
+	/* Per op (epilogue.h): a MultiThreshold its producer may compute, and
+	 * one its producer did compute. */
+	bool *epilogue_ok, *epilogue_done;
 };
 
 /* The target features code is generated for, as LLVM's comma-separated

@@ -23,6 +23,7 @@
  */
 #include "backend.h"
 #include "kernels.h"
+#include "epilogue.h"
 #include "fuse.h"
 #include "plan.h"
 #include "storage.h"
@@ -70,6 +71,8 @@ static void init_cg(struct cg *g, struct model_desc *d, LLVMContextRef ctx, LLVM
 	g->t_ptr = LLVMPointerTypeInContext(ctx, 0);
 	g->t_void = LLVMVoidTypeInContext(ctx);
 	g->storage = arena_alloc(a, sizeof *g->storage * (size_t)(d->m->nvalues + 1));
+	g->epilogue_ok = arena_alloc(a, sizeof *g->epilogue_ok * (size_t)(d->m->nops + 1));
+	g->epilogue_done = arena_alloc(a, sizeof *g->epilogue_done * (size_t)(d->m->nops + 1));
 	g->features = cg_features(a, d->o->triple, d->o->cpu, d->o->features);
 	g->verbose = d->o->verbose;
 }
@@ -216,18 +219,43 @@ static void find_folded(struct cg *g, struct body *bd)
 	}
 }
 
+/* MultiThresholds their producer may compute (epilogue.h): both plain ops,
+ * the sums in the workspace, the result in the workspace or a caller's
+ * array. The result is then live from the producer on (earliest). */
+static void find_epilogues(struct cg *g, struct body *bd, int *earliest)
+{
+	struct ir_module *m = g->m;
+	for (int o = 0; o < m->nops; o++) {
+		const struct ir_op *op = &m->ops[o];
+		g->epilogue_ok[o] = g->epilogue_done[o] = false;
+		if (bd->role[o] != ROLE_PLAIN || !epilogue_candidate(m, op))
+			continue;
+		int x = op->operands[0], y = op->results[0], p = m->values[x].def;
+		enum cg_place yp = g->storage[y].place;
+		if (bd->role[p] != ROLE_PLAIN || g->storage[x].place != CG_PLACE_WORKSPACE ||
+		    (yp != CG_PLACE_WORKSPACE && yp != CG_PLACE_ARG))
+			continue;
+		g->epilogue_ok[o] = true;
+		earliest[y] = p + 1;
+	}
+}
+
 static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct arena *a)
 {
 	struct ir_module *m = g->m;
 	int64_t *bytes = arena_alloc(a, sizeof *bytes * (size_t)(m->nvalues + 1));
 	int *alias = arena_alloc(a, sizeof *alias * (size_t)(m->nvalues + 1));
+	int *earliest = arena_alloc(a, sizeof *earliest * (size_t)(m->nvalues + 1));
+	for (int v = 0; v < m->nvalues; v++)
+		earliest[v] = -1;
 	find_folded(g, bd);
 	find_views(g, bd, alias);
 	find_fused(g, bd, a);
+	find_epilogues(g, bd, earliest);
 	for (int v = 0; v < m->nvalues; v++)
 		bytes[v] = g->storage[v].place == CG_PLACE_WORKSPACE
 				   ? cg_storage_bytes(&m->values[v].type) : -1;
-	plan_build(m, bytes, alias, p, a);
+	plan_build(m, bytes, alias, earliest, p, a);
 	for (int v = 0; v < m->nvalues; v++)
 		if (g->storage[v].place == CG_PLACE_WORKSPACE) {
 			g->storage[v].ptr = bd->ws;

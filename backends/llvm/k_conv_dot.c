@@ -16,6 +16,9 @@
  */
 #include "k_linalg.h"
 
+#include <stdio.h>
+
+#include "epilogue.h"
 #include "k_dot.h"
 
 struct dotconv {
@@ -135,10 +138,14 @@ int kl_conv_int_dot(struct cg *g, const struct ir_op *op, const struct kl_conv_d
 	if (rc != 0)
 		return rc < 0 ? -1 : (kd_note(g, op, "scalar loops", why), 1);
 	int bs = kd_block_size(&s.d);
-	kd_note(g, op, kd_mode_name(s.d.mode),
-		bs > 1 ? "channels-last, one group, integer activations of at most 8 bits; "
-			 "interior positions in blocks sharing the weight loads"
-		       : "channels-last, one group, integer activations of at most 8 bits");
+	struct cg_epilogue epi;
+	if (epilogue_begin(g, c->y, c->k->cout, s.d.lanes, &epi) == 0)
+		s.d.epi = &epi;
+	char note[200];
+	snprintf(note, sizeof note, "channels-last, one group, integer activations of at most 8 bits%s%s",
+		 bs > 1 ? "; interior positions in blocks sharing the weight loads" : "",
+		 s.d.epi ? "; the MultiThreshold reading it fused before the store" : "");
+	kd_note(g, op, kd_mode_name(s.d.mode), note);
 	s.xbase = cg_base(g, c->x);
 	if (!s.xbase || !cg_base(g, c->y))
 		return -1;

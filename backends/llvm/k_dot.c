@@ -9,6 +9,8 @@
  */
 #include "k_dot_internal.h"
 
+#include "epilogue.h"
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,6 +462,29 @@ LLVMValueRef kd_convert_i32_vec(struct cg *g, LLVMValueRef v, int lanes, const s
 	return yt->is_signed ? LLVMBuildAShr(g->b, up, sh, "") : LLVMBuildLShr(g->b, up, sh, "");
 }
 
+/* The MultiThreshold of sums vector b, stored at y0 + b * lanes of its
+ * result (the valid lanes of a partial vector one by one). */
+static void store_epilogue(struct cg *g, const struct kd *d, LLVMValueRef v, int64_t b,
+			   LLVMValueRef y0)
+{
+	const struct cg_epilogue *e = d->epi;
+	LLVMValueRef r = epilogue_apply(g, e, v, cg_i64(g, b * d->lanes));
+	LLVMTypeRef mt = cg_mem_type(g, &g->m->values[e->y].type);
+	unsigned align = LLVMGetIntTypeWidth(mt) / 8;
+	LLVMValueRef base = cg_base(g, e->y), at = kl_iaddc(g, y0, b * d->lanes);
+	if ((b + 1) * d->lanes <= d->n) {
+		LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, base, &at, 1, "");
+		LLVMSetAlignment(LLVMBuildStore(g->b, r, p), align);
+		return;
+	}
+	for (int lane = 0; b * d->lanes + lane < d->n; lane++) {
+		LLVMValueRef i = kl_iaddc(g, at, lane);
+		LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, base, &i, 1, "");
+		LLVMValueRef x = LLVMBuildExtractElement(g->b, r, cg_i32(g, lane), "");
+		LLVMSetAlignment(LLVMBuildStore(g->b, x, p), align);
+	}
+}
+
 void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,
 	      int64_t stride)
 {
@@ -470,6 +495,10 @@ void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMVal
 		for (int64_t s = 1; s < d->sets; s++)
 			v = LLVMBuildAdd(g->b, v, kd_load_vec(g, d->vty, kd_acc_slot(g, d, acc, s, b), 64),
 					 "");
+		if (d->epi) {
+			store_epilogue(g, d, v, b, y0);
+			continue;
+		}
 		if (stride == 1 && yt->elem == IR_ELEM_INT && (b + 1) * d->lanes <= d->n) {
 			/* a whole vector of consecutive outputs: one store */
 			LLVMValueRef base = cg_base(g, y);

@@ -28,6 +28,8 @@
 
 #include "k_linalg.h"
 
+struct cg_epilogue;
+
 enum kd_mode { KD_VECTOR, KD_VNNI256, KD_VNNI512 };
 
 struct kd {
@@ -38,6 +40,8 @@ struct kd {
 	int64_t xoff;            /* added to activations (vnni): 0 or 2^(bits-1) */
 	int64_t sets;            /* independent accumulator sets (see kd_acc_begin) */
 	bool nibbles;            /* weights two per byte (vnni, one tap; see k_dot_nibble.c) */
+	const struct cg_epilogue *epi; /* set by the caller: kd_store stores the
+				        * MultiThreshold of the sums instead */
 	int64_t pairs;           /* row group pairs, (kg + 1) / 2 */
 	LLVMTypeRef vty;         /* <lanes x i32> */
 	LLVMValueRef wtab;       /* the packed weights */
@@ -77,7 +81,8 @@ void kd_block_accumulate(struct cg *g, const struct kd *d, LLVMValueRef acc, LLV
 void kd_block_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int p, int y, LLVMValueRef y0,
 		    int64_t stride);
 /* Stores the N sums, converted from i32 to the register type of yt, as
- * elements y0 + o * stride of IR value y. */
+ * elements y0 + o * stride of IR value y; with d->epi (stride 1), their
+ * MultiThreshold as the same elements of its result instead. */
 void kd_store(struct cg *g, const struct kd *d, LLVMValueRef acc, int y, LLVMValueRef y0,
 	      int64_t stride);
 /* A vector of `lanes` i32 converted as cg_convert converts each signed i32

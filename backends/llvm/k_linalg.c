@@ -24,8 +24,10 @@
  */
 #include "k_linalg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "epilogue.h"
 #include "k_dot.h"
 
 /* Y[batch][i][j] = sum_k A[a0 + i*a_row + k*a_col] * B[b0 + k*b_row + j*b_col] */
@@ -209,10 +211,14 @@ static int matmul_dot(struct cg *g, const struct ir_op *op, const struct mm *p,
 	int rc = kd_plan(g, &d, at, 1, p->k, p->n, b_weight, &src, NULL, &why);
 	if (rc != 0)
 		return rc < 0 ? -1 : (kd_note(g, op, "scalar loops", why), 1);
-	kd_note(g, op, kd_mode_name(d.mode),
-		d.nibbles ? "integer activations of at most 8 bits, known weights of at most 4 bits "
-			    "stored two per byte"
-			  : "integer activations of at most 8 bits, known weights");
+	struct cg_epilogue epi;
+	if (yb->rank == 0 && epilogue_begin(g, p->y, p->n, d.lanes, &epi) == 0)
+		d.epi = &epi;
+	char note[200];
+	snprintf(note, sizeof note, "integer activations of at most 8 bits, known weights%s%s",
+		 d.nibbles ? " of at most 4 bits stored two per byte" : "",
+		 d.epi ? "; the MultiThreshold reading it fused before the store" : "");
+	kd_note(g, op, kd_mode_name(d.mode), note);
 	LLVMValueRef abase = cg_base(g, p->a);
 	if (!abase || !cg_base(g, p->y))
 		return -1;

@@ -21,6 +21,8 @@
  * vector unit, k_threshold_vec.c compares a vector of channels at once.
  */
 #include "k_quant.h"
+#include "epilogue.h"
+#include "k_dot.h"
 #include "k_threshold_vec.h"
 
 #include "ir/quant.h"
@@ -287,6 +289,10 @@ static int multithreshold_kernel(struct cg *g, const struct ir_op *op)
 	struct thresholds t = {0};
 	if (xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT)
 		return ir_op_error(g->m, op, "input and result must be integer tensors");
+	if (epilogue_claimed(g, op)) {
+		kd_note(g, op, "fused", "computed by its input's producer before storing");
+		return 0;
+	}
 	int rc = kq_multithreshold_search(g, op);
 	if (rc <= 0)
 		return rc;

@@ -100,8 +100,8 @@ static int64_t peak_live(struct ir_module *m, const struct plan *p)
 	return best;
 }
 
-void plan_build(struct ir_module *m, const int64_t *bytes, const int *alias, struct plan *p,
-		struct arena *a)
+void plan_build(struct ir_module *m, const int64_t *bytes, const int *alias,
+		const int *earliest, struct plan *p, struct arena *a)
 {
 	memset(p, 0, sizeof *p);
 	p->offset = arena_alloc(a, sizeof *p->offset * (size_t)(m->nvalues + 1));
@@ -123,6 +123,8 @@ void plan_build(struct ir_module *m, const int64_t *bytes, const int *alias, str
 		e->value = v;
 		e->bytes = align_up(bytes[v]);
 		live_range(m, v, &e->first, &e->last);
+		if (earliest && earliest[v] >= 0 && earliest[v] < e->first)
+			e->first = earliest[v];
 	}
 	for (int v = 0; alias && v < m->nvalues; v++) {
 		if (alias[v] < 0)

@@ -41,10 +41,12 @@ struct plan {
 
 /* Plans the values v with bytes[v] >= 0 (their storage size; -1: not in
  * the workspace); alias[v] >= 0 makes v share the bytes of value alias[v]
- * (a root with bytes >= 0; alias may be NULL). Memory from arena a.
+ * (a root with bytes >= 0; alias may be NULL); earliest[v] >= 0 (earliest
+ * may be NULL) starts v's live range at that position at the latest (a
+ * value written by an earlier op than its own). Memory from arena a.
  * Requires current use lists. */
-void plan_build(struct ir_module *m, const int64_t *bytes, const int *alias, struct plan *p,
-		struct arena *a);
+void plan_build(struct ir_module *m, const int64_t *bytes, const int *alias,
+		const int *earliest, struct plan *p, struct arena *a);
 /* The plan, one line per tensor, and its efficiency (peak / size). */
 void plan_print(struct ir_module *m, const struct plan *p, FILE *out);
 

@@ -13,7 +13,9 @@ vector run through the JIT with the host's features, with
 and --mattr=-avx2 (scalar loops); all outputs must be equal byte for byte
 (integer arithmetic: no tolerance). On an AVX-512
 VNNI host the test checks that the packed form was chosen, so it cannot pass
-vacuously there.
+vacuously there. The cases with a per-channel affine before the quantizer
+also check that the MultiThreshold was fused into the MatMul's stores
+(backends/llvm/epilogue.c), which the scalar variant does not do.
 """
 import os
 import subprocess
@@ -32,7 +34,7 @@ VARIANTS = [("host", []), ("vector", ["--mattr=-avx512vnni,-avxvnni"]),
             ("scalar", ["--mattr=-avx2"])]
 
 
-def mlp(name, k, n, wbits, signed_in, abits=8):
+def mlp(name, k, n, wbits, signed_in, abits=8, bn=False):
     g = qmodels.Graph(name)
     x = qmodels.f32(g.r.uniform(-3, 3, [3, k]))
     if signed_in:
@@ -40,6 +42,9 @@ def mlp(name, k, n, wbits, signed_in, abits=8):
     else:
         h = g.quant(g.op("Relu", ["x"]), 1 / 16, abits, signed=False)
     y = g.op("MatMul", [h, g.weight([k, n], wbits, 0.05)])
+    if bn:  # a per-channel affine: the MultiThreshold then reads the MatMul directly
+        y = g.op("Mul", [y, g.const(qmodels.f32(g.r.uniform(0.5, 1.5, [n])), "bn_s")])
+        y = g.op("Add", [y, g.const(qmodels.f32(g.r.uniform(-0.3, 0.3, [n])), "bn_b")])
     y = g.quant(g.op("Relu", [y]), 0.25, 3, signed=False)
     return g.model(x, [y]), x
 
@@ -50,6 +55,8 @@ CASES = [
     ("k777_n200_w2_unsigned", lambda n: mlp(n, 777, 200, 2, False, abits=3)),
     ("k256_n256_w4_unsigned", lambda n: mlp(n, 256, 256, 4, False, abits=4)),
     ("k3005_n17_w3_signed", lambda n: mlp(n, 3005, 17, 3, True, abits=5)),
+    ("k490_n256_w3_bn", lambda n: mlp(n, 490, 256, 3, True, bn=True)),
+    ("k777_n200_w2_bn", lambda n: mlp(n, 777, 200, 2, False, abits=3, bn=True)),
 ]
 
 
@@ -78,6 +85,8 @@ def test_nibbles_match_bytes(name, make, tmp_path):
     assert r.returncode == 0, r.stderr
     if host_has_avx512_vnni():
         assert "stored two per byte" in r.stderr, r.stderr
+        if name.endswith("_bn"):
+            assert "MultiThreshold reading it fused" in r.stderr, r.stderr
     outs = {}
     for label, flags in VARIANTS:
         y = tmp_path / ("y_%s.npy" % label)
