@@ -87,6 +87,10 @@ LLVMValueRef cg_i32(struct cg *g, int32_t v);
 /* A constant of type ty (an integer or floating type) with value v. */
 LLVMValueRef cg_const_int(LLVMTypeRef ty, int64_t v);
 LLVMValueRef cg_const_real(LLVMTypeRef ty, double v);
+/* A private, read-only, 64-byte aligned global array of n integers of type
+ * ty (each v[i] truncated to ty's width), named name. */
+LLVMValueRef cg_const_int_array(struct cg *g, LLVMTypeRef ty, const int64_t *v, size_t n,
+				const char *name);
 
 /* ---- memory --------------------------------------------------------------- */
 

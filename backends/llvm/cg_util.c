@@ -4,6 +4,7 @@
 #include "cg.h"
 
 #include <llvm-c/TargetMachine.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- types ---------------------------------------------------------------- */
@@ -121,6 +122,24 @@ LLVMValueRef cg_widen(struct cg *g, LLVMValueRef x, const struct ir_type *t, int
 LLVMValueRef cg_const_int(LLVMTypeRef ty, int64_t v)
 {
 	return LLVMConstInt(ty, (unsigned long long)v, v < 0);
+}
+
+LLVMValueRef cg_const_int_array(struct cg *g, LLVMTypeRef ty, const int64_t *v, size_t n,
+				const char *name)
+{
+	LLVMValueRef *vals = malloc((n ? n : 1) * sizeof *vals);
+	if (!vals)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		vals[i] = cg_const_int(ty, v[i]);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMArrayType2(ty, n), name);
+	LLVMSetInitializer(gv, LLVMConstArray2(ty, vals, n));
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(gv, 64);
+	free(vals);
+	return gv;
 }
 
 LLVMValueRef cg_const_real(LLVMTypeRef ty, double v)

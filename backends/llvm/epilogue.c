@@ -14,28 +14,7 @@
 #include <stdlib.h>
 
 #include "k_dot.h"
-
-static const int64_t *ascending_thresholds(struct ir_module *m, const struct ir_op *op)
-{
-	const struct ir_type *tt = ir_operand_type(m, op, 1);
-	const int64_t *th = tt ? ir_known_data(m, op->operands[1]) : NULL;
-	if (!th || tt->rank != 2 || tt->elem != IR_ELEM_INT)
-		return NULL;
-	for (int64_t r = 0; r < tt->dims[0]; r++)
-		for (int64_t k = 1; k < tt->dims[1]; k++)
-			if (th[r * tt->dims[1] + k] < th[r * tt->dims[1] + k - 1])
-				return NULL;
-	if (op->noperands > 4 && op->operands[4] != IR_NONE) {
-		const int64_t *d = ir_known_data(m, op->operands[4]);
-		const struct ir_type *dt = &m->values[op->operands[4]].type;
-		if (!d || ir_type_numel(dt) < tt->dims[0])
-			return NULL;
-		for (int64_t r = 0; r < tt->dims[0]; r++)
-			if (d[r])
-				return NULL;
-	}
-	return th;
-}
+#include "k_threshold_vec.h"
 
 bool epilogue_candidate(struct ir_module *m, const struct ir_op *op)
 {
@@ -64,30 +43,9 @@ bool epilogue_candidate(struct ir_module *m, const struct ir_op *op)
 	int64_t bias = ir_attr_int(op, "out_bias", 0), step = ir_attr_int(op, "out_step", 1);
 	return n == 1 && llabs(bias) < (1 << 30) && llabs(step) < (1 << 30) &&
 	       llabs(bias) + llabs(step) * tt->dims[1] < ((int64_t)1 << 31) &&
-	       ascending_thresholds(m, op) != NULL;
-}
-
-static LLVMValueRef make_table(struct cg *g, const struct cg_epilogue *e, const int64_t *th,
-			       int64_t rows, int64_t channels)
-{
-	size_t n = (size_t)(e->k * e->width);
-	LLVMValueRef *vals = malloc(n * sizeof *vals);
-	if (!vals)
-		abort();
-	for (int64_t k = 0; k < e->k; k++)
-		for (int64_t c = 0; c < e->width; c++) {
-			int64_t v = c < channels ? th[(rows == 1 ? 0 : c) * e->k + k] : INT32_MAX;
-			v = v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v;
-			vals[k * e->width + c] = cg_const_int(g->t_i32, v);
-		}
-	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMArrayType2(g->t_i32, n), "epilogue_thresholds");
-	LLVMSetInitializer(gv, LLVMConstArray2(g->t_i32, vals, n));
-	LLVMSetGlobalConstant(gv, 1);
-	LLVMSetLinkage(gv, LLVMPrivateLinkage);
-	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-	LLVMSetAlignment(gv, 64);
-	free(vals);
-	return gv;
+	       ir_known_data(m, op->operands[1]) &&
+	       kq_rows_ascending(ir_known_data(m, op->operands[1]), tt->dims[0], tt->dims[1]) &&
+	       kq_none_descending(m, op, tt->dims[0]);
 }
 
 int epilogue_begin(struct cg *g, int v, int64_t channels, int lanes, struct cg_epilogue *e)
@@ -109,7 +67,8 @@ int epilogue_begin(struct cg *g, int v, int64_t channels, int lanes, struct cg_e
 	e->width = (channels + lanes - 1) / lanes * lanes;
 	e->bias = ir_attr_int(mt, "out_bias", 0);
 	e->step = ir_attr_int(mt, "out_step", 1);
-	e->table = make_table(g, e, ir_known_data(g->m, mt->operands[1]), tt->dims[0], channels);
+	e->table = kq_threshold_table_t(g, ir_known_data(g->m, mt->operands[1]), tt->dims[0], e->k,
+					channels, e->width, "epilogue_thresholds");
 	g->epilogue_done[u[0].op] = true;
 	return 0;
 }

@@ -42,50 +42,21 @@ struct ts {
 	LLVMValueRef table;     /* i32 [c][p] */
 };
 
-static bool rows_ascending(const int64_t *th, int64_t rows, int64_t k)
-{
-	for (int64_t r = 0; r < rows; r++)
-		for (int64_t j = 1; j < k; j++)
-			if (th[r * k + j] < th[r * k + j - 1])
-				return false;
-	return true;
-}
-
-static bool no_descending(struct cg *g, const struct ir_op *op, int64_t rows)
-{
-	if (op->noperands <= 4 || op->operands[4] == IR_NONE)
-		return true;
-	const int64_t *d = ir_known_data(g->m, op->operands[4]);
-	if (!d || ir_type_numel(&g->m->values[op->operands[4]].type) < rows)
-		return false;
-	for (int64_t r = 0; r < rows; r++)
-		if (d[r])
-			return false;
-	return true;
-}
-
 /* T[c][j] as i32 clamped (a clamp changes no comparison with a 31-bit x),
  * INT32_MAX for j >= K. */
 static LLVMValueRef make_table(struct cg *g, const struct ts *t, const int64_t *th)
 {
 	size_t n = (size_t)(t->c * t->p);
-	LLVMValueRef *vals = malloc(n * sizeof *vals);
-	if (!vals)
+	int64_t *v = malloc(n * sizeof *v);
+	if (!v)
 		abort();
 	for (int64_t c = 0; c < t->c; c++)
 		for (int64_t j = 0; j < t->p; j++) {
-			int64_t v = j < t->k ? th[c * t->k + j] : INT32_MAX;
-			v = v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v;
-			vals[c * t->p + j] = cg_const_int(g->t_i32, v);
+			int64_t x = j < t->k ? th[c * t->k + j] : INT32_MAX;
+			v[c * t->p + j] = x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x;
 		}
-	LLVMTypeRef ty = LLVMArrayType2(g->t_i32, n);
-	LLVMValueRef gv = LLVMAddGlobal(g->mod, ty, "thresholds_rows");
-	LLVMSetInitializer(gv, LLVMConstArray2(g->t_i32, vals, n));
-	LLVMSetGlobalConstant(gv, 1);
-	LLVMSetLinkage(gv, LLVMPrivateLinkage);
-	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-	LLVMSetAlignment(gv, 64);
-	free(vals);
+	LLVMValueRef gv = cg_const_int_array(g, g->t_i32, v, n, "thresholds_rows");
+	free(v);
 	return gv;
 }
 
@@ -94,21 +65,15 @@ static int plan(struct cg *g, const struct ir_op *op, struct ts *t)
 {
 	t->x = op->operands[0];
 	t->y = op->results[0];
-	const struct ir_type *xt = &g->m->values[t->x].type, *yt = &g->m->values[t->y].type;
-	const struct ir_type *tt = ir_operand_type(g->m, op, 1);
-	const int64_t *th = tt ? ir_known_data(g->m, op->operands[1]) : NULL;
-	if (!cg_has_feature(g, "avx2") || xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT ||
-	    xt->rank < 1 || !tt || tt->rank != 2 || tt->elem != IR_ELEM_INT || !th ||
-	    xt->bits > (xt->is_signed ? 31 : 30))
+	const struct ir_type *tt;
+	const int64_t *th = kq_plain_thresholds(g->m, op, &tt);
+	if (!cg_has_feature(g, "avx2") || !th)
 		return 1;
-	int axis = (int)ir_attr_int(op, "axis", 1);
-	axis += axis < 0 ? xt->rank : 0;
+	const struct ir_type *xt = &g->m->values[t->x].type;
 	int64_t rows = tt->dims[0];
 	t->k = tt->dims[1];
 	t->c = rows;
-	if ((rows != 1 && (axis != xt->rank - 1 || rows != xt->dims[xt->rank - 1])) || rows < 1 ||
-	    t->k < SEARCH_MIN_K || t->k > (1 << 20) || !no_descending(g, op, rows) ||
-	    !rows_ascending(th, rows, t->k))
+	if (t->k < SEARCH_MIN_K || t->k > (1 << 20) || !kq_rows_ascending(th, rows, t->k))
 		return 1;
 	t->bias = ir_attr_int(op, "out_bias", 0);
 	t->step = ir_attr_int(op, "out_step", 1);

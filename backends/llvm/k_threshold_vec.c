@@ -31,12 +31,12 @@ struct tv {
 	LLVMValueRef table;      /* i32 [k][c] */
 };
 
-static bool none_descending(struct cg *g, const struct ir_op *op, int64_t rows)
+bool kq_none_descending(struct ir_module *m, const struct ir_op *op, int64_t rows)
 {
 	if (op->noperands <= 4 || op->operands[4] == IR_NONE)
 		return true;
-	const int64_t *d = ir_known_data(g->m, op->operands[4]);
-	if (!d || ir_type_numel(&g->m->values[op->operands[4]].type) < rows)
+	const int64_t *d = ir_known_data(m, op->operands[4]);
+	if (!d || ir_type_numel(&m->values[op->operands[4]].type) < rows)
 		return false;
 	for (int64_t r = 0; r < rows; r++)
 		if (d[r])
@@ -44,31 +44,52 @@ static bool none_descending(struct cg *g, const struct ir_op *op, int64_t rows)
 	return true;
 }
 
+bool kq_rows_ascending(const int64_t *th, int64_t rows, int64_t k)
+{
+	for (int64_t r = 0; r < rows; r++)
+		for (int64_t j = 1; j < k; j++)
+			if (th[r * k + j] < th[r * k + j - 1])
+				return false;
+	return true;
+}
+
+const int64_t *kq_plain_thresholds(struct ir_module *m, const struct ir_op *op,
+				   const struct ir_type **tt)
+{
+	const struct ir_type *xt = &m->values[op->operands[0]].type;
+	const struct ir_type *yt = &m->values[op->results[0]].type;
+	*tt = ir_operand_type(m, op, 1);
+	const int64_t *th = *tt ? ir_known_data(m, op->operands[1]) : NULL;
+	if (xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT || xt->rank < 1 || !th ||
+	    (*tt)->rank != 2 || (*tt)->elem != IR_ELEM_INT || xt->bits > (xt->is_signed ? 31 : 30))
+		return NULL;
+	int axis = (int)ir_attr_int(op, "axis", 1);
+	axis += axis < 0 ? xt->rank : 0;
+	int64_t rows = (*tt)->dims[0];
+	if ((rows != 1 && (axis != xt->rank - 1 || rows != xt->dims[xt->rank - 1])) || rows < 1 ||
+	    (*tt)->dims[1] < 1 || !kq_none_descending(m, op, rows))
+		return NULL;
+	return th;
+}
+
 static int64_t clamp_i32(int64_t v)
 {
 	return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v;
 }
 
-/* The transposed table T'[k][c] (rows == 1: the one row for every c). */
-static LLVMValueRef make_table(struct cg *g, const struct tv *t, const int64_t *th, int64_t rows)
+LLVMValueRef kq_threshold_table_t(struct cg *g, const int64_t *th, int64_t rows, int64_t k,
+				  int64_t channels, int64_t width, const char *name)
 {
-	size_t n = (size_t)(t->k * t->c);
-	LLVMValueRef *vals = malloc((n ? n : 1) * sizeof *vals);
-	if (!vals)
+	size_t n = (size_t)(k * width);
+	int64_t *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
 		abort();
-	for (int64_t k = 0; k < t->k; k++)
-		for (int64_t c = 0; c < t->c; c++) {
-			int64_t v = th[(rows == 1 ? 0 : c) * t->k + k];
-			vals[k * t->c + c] = cg_const_int(g->t_i32, clamp_i32(v));
-		}
-	LLVMTypeRef ty = LLVMArrayType2(g->t_i32, n);
-	LLVMValueRef gv = LLVMAddGlobal(g->mod, ty, "thresholds_t");
-	LLVMSetInitializer(gv, LLVMConstArray2(g->t_i32, vals, n));
-	LLVMSetGlobalConstant(gv, 1);
-	LLVMSetLinkage(gv, LLVMPrivateLinkage);
-	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-	LLVMSetAlignment(gv, 64);
-	free(vals);
+	for (int64_t j = 0; j < k; j++)
+		for (int64_t c = 0; c < width; c++)
+			v[j * width + c] = c < channels ? clamp_i32(th[(rows == 1 ? 0 : c) * k + j])
+							: INT32_MAX;
+	LLVMValueRef gv = cg_const_int_array(g, g->t_i32, v, n, name);
+	free(v);
 	return gv;
 }
 
@@ -77,30 +98,24 @@ static int plan(struct cg *g, const struct ir_op *op, struct tv *t)
 {
 	t->x = op->operands[0];
 	t->y = op->results[0];
-	const struct ir_type *xt = &g->m->values[t->x].type, *yt = &g->m->values[t->y].type;
-	const struct ir_type *tt = ir_operand_type(g->m, op, 1);
-	const int64_t *th = tt ? ir_known_data(g->m, op->operands[1]) : NULL;
-	if (!kd_has_vector_unit(g) || xt->elem != IR_ELEM_INT || yt->elem != IR_ELEM_INT ||
-	    xt->rank < 1 || !tt || tt->rank != 2 || tt->elem != IR_ELEM_INT || !th ||
-	    xt->bits > (xt->is_signed ? 31 : 30))
+	const struct ir_type *tt;
+	const int64_t *th = kq_plain_thresholds(g->m, op, &tt);
+	if (!kd_has_vector_unit(g) || !th)
 		return 1;
-	int axis = (int)ir_attr_int(op, "axis", 1);
-	axis += axis < 0 ? xt->rank : 0;
+	const struct ir_type *xt = &g->m->values[t->x].type;
 	int64_t rows = tt->dims[0];
 	t->c = xt->dims[xt->rank - 1];
 	t->k = tt->dims[1];
-	if ((rows != 1 && (axis != xt->rank - 1 || rows != t->c)) || t->c < 1 || t->k < 1 ||
-	    !none_descending(g, op, rows))
-		return 1;
 	t->lanes = cg_has_feature(g, "avx512f") && t->c % 16 == 0 ? 16 : 8;
 	t->bias = ir_attr_int(op, "out_bias", 0);
 	t->step = ir_attr_int(op, "out_step", 1);
-	if (t->c % t->lanes || llabs(t->bias) >= (1ll << 30) || llabs(t->step) >= (1ll << 30) ||
+	if (t->c < 1 || t->c % t->lanes || llabs(t->bias) >= (1ll << 30) ||
+	    llabs(t->step) >= (1ll << 30) ||
 	    (double)llabs(t->bias) + (double)llabs(t->step) * (double)t->k >= 2147483647.0)
 		return 1;
 	t->positions = ir_type_numel(xt) / t->c;
 	t->vi32 = LLVMVectorType(g->t_i32, (unsigned)t->lanes);
-	t->table = make_table(g, t, th, rows);
+	t->table = kq_threshold_table_t(g, th, rows, t->k, t->c, t->c, "thresholds_t");
 	return 0;
 }
 

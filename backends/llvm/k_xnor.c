@@ -79,23 +79,14 @@ static LLVMValueRef make_table(struct cg *g, const struct xn *s)
 	const struct kl_xnor_desc *d = s->d;
 	size_t n = (size_t)(s->words * s->width);
 	uint64_t *bits = calloc(n, sizeof *bits);
-	LLVMValueRef *vals = malloc(n * sizeof *vals);
-	if (!bits || !vals)
+	if (!bits)
 		abort();
 	for (int64_t k = 0; k < d->k; k++)
 		for (int64_t j = 0; j < d->n; j++)
 			if (d->bdata[k * d->b_row + j * d->b_col] < 0)
 				bits[(k / 64) * s->width + j] |= (uint64_t)1 << (k % 64);
-	for (size_t i = 0; i < n; i++)
-		vals[i] = LLVMConstInt(g->t_i64, bits[i], 0);
-	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMArrayType2(g->t_i64, n), "xnor_columns");
-	LLVMSetInitializer(gv, LLVMConstArray2(g->t_i64, vals, n));
-	LLVMSetGlobalConstant(gv, 1);
-	LLVMSetLinkage(gv, LLVMPrivateLinkage);
-	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
-	LLVMSetAlignment(gv, 64);
+	LLVMValueRef gv = cg_const_int_array(g, g->t_i64, (const int64_t *)bits, n, "xnor_columns");
 	free(bits);
-	free(vals);
 	return gv;
 }
 

@@ -14,15 +14,12 @@ integer sums are exact, so no tolerance applies. On a VNNI host the test
 also checks that blocks were chosen, so it cannot pass vacuously there.
 """
 import os
-import subprocess
 import sys
 
-import numpy as np
 import pytest
-from onnx import save
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QONNXC = os.environ.get("QONNXC", os.path.join(ROOT, "build", "qonnxc"))
+from variants_kit import QONNXC, ROOT, assert_variants_equal, cpu_has, kernel_notes, save_case
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "lowering"))
 import qmodels  # noqa: E402
 
@@ -63,37 +60,12 @@ CASES = [
 ]
 
 
-def host_has_vnni():
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return " avx512_vnni" in flags or " avx_vnni" in flags
-
-
-def run(args):
-    return subprocess.run([QONNXC, *args], capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.parametrize("name,make", CASES, ids=[c[0] for c in CASES])
 def test_blocks_match_one_position(name, make, tmp_path):
     if not os.path.exists(QONNXC):
         pytest.skip("qonnxc not built")
-    model, x = make(name)
-    path = tmp_path / "model.onnx"
-    save(model, str(path))
-    xin = tmp_path / "x.npy"
-    np.save(xin, x[None])
-    r = run(["-v", str(path), "-o", str(tmp_path / "m.o")])
-    assert r.returncode == 0, r.stderr
-    if host_has_vnni() and name != "c200_no_block":
-        assert "blocks sharing the weight loads" in r.stderr, r.stderr
-    outs = {}
-    for label, flags in VARIANTS:
-        y = tmp_path / ("y_%s.npy" % label)
-        r = run(["run", *flags, str(path), "--input", str(xin), "--output", str(y)])
-        assert r.returncode == 0, (label, r.stderr)
-        outs[label] = np.load(y)
-    for label, _ in VARIANTS[1:]:
-        assert outs[label].tobytes() == outs["host"].tobytes(), label
+    path, xin = save_case(*make(name), tmp_path)
+    notes = kernel_notes(path, tmp_path)
+    if (cpu_has("avx512_vnni") or cpu_has("avx_vnni")) and name != "c200_no_block":
+        assert "blocks sharing the weight loads" in notes, notes
+    assert_variants_equal(path, xin, tmp_path, VARIANTS)

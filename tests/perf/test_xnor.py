@@ -11,15 +11,12 @@ for byte (integer sums: no tolerance). On an AVX2 host the test checks that
 the XNOR kernel was chosen for every MatMul, so it cannot pass vacuously.
 """
 import os
-import subprocess
 import sys
 
-import numpy as np
 import pytest
-from onnx import save
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QONNXC = os.environ.get("QONNXC", os.path.join(ROOT, "build", "qonnxc"))
+from variants_kit import QONNXC, ROOT, assert_variants_equal, cpu_has, kernel_notes, save_case
+
 sys.path.insert(0, os.path.join(ROOT, "tests", "lowering"))
 import qmodels  # noqa: E402
 
@@ -50,38 +47,14 @@ CASES = [
 ]
 
 
-def host_has_avx2():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return " avx2" in f.read()
-    except OSError:
-        return False
-
-
-def run(args):
-    return subprocess.run([QONNXC, *args], capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.parametrize("name,make", CASES, ids=[c[0] for c in CASES])
 def test_xnor_matches_bytes(name, make, tmp_path):
     if not os.path.exists(QONNXC):
         pytest.skip("qonnxc not built")
-    model, x = make(name)
-    path = tmp_path / "model.onnx"
-    save(model, str(path))
-    xin = tmp_path / "x.npy"
-    np.save(xin, x[None])
-    r = run(["-v", str(path), "-o", str(tmp_path / "m.o")])
-    assert r.returncode == 0, r.stderr
-    matmuls = [line for line in r.stderr.splitlines() if "kernel MatMul" in line]
-    assert matmuls, r.stderr
-    if host_has_avx2():
-        assert all("xnor" in line for line in matmuls), r.stderr
-    outs = {}
-    for label, flags in VARIANTS:
-        y = tmp_path / ("y_%s.npy" % label)
-        r = run(["run", *flags, str(path), "--input", str(xin), "--output", str(y)])
-        assert r.returncode == 0, (label, r.stderr)
-        outs[label] = np.load(y)
-    for label, _ in VARIANTS[1:]:
-        assert outs[label].tobytes() == outs["host"].tobytes(), label
+    path, xin = save_case(*make(name), tmp_path)
+    notes = kernel_notes(path, tmp_path)
+    matmuls = [line for line in notes.splitlines() if "kernel MatMul" in line]
+    assert matmuls, notes
+    if cpu_has("avx2"):
+        assert all("xnor" in line for line in matmuls), notes
+    assert_variants_equal(path, xin, tmp_path, VARIANTS)
