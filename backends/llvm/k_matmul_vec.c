@@ -107,6 +107,9 @@ static void group(struct cg *g, const struct mv *s, LLVMValueRef i, LLVMValueRef
  * double vectors above. */
 
 #define GRID_W_MAX 127
+/* Shorter reductions keep the double vectors: the per-row check costs about
+ * as much as their sums (measured on jettagging_qkeras, K = 16). */
+#define GRID_MIN_K 128
 
 struct grid {
 	double c;
@@ -303,6 +306,9 @@ static int plan_grid(struct cg *g, const struct kl_mm_desc *d, struct grid *gr, 
 		     const char **why)
 {
 	static const struct ir_type i8 = {.elem = IR_ELEM_INT, .bits = 8, .is_signed = true};
+	*why = "the reduction is too short for the row check to pay";
+	if (d->k < GRID_MIN_K)
+		return 1;
 	const float *b = ir_known_data(g->m, d->b);
 	*why = "B is not known at compile time";
 	if (!b)

@@ -43,14 +43,16 @@ QONNXC = os.environ.get("QONNXC", os.path.join(ROOT, "build", "qonnxc"))
 
 ROWS = ["int", "binary", "zero", "fine", "spread", "inf", "nan", "int"]
 
-# name: (K, N, weight range lo..hi, zero fraction, c, negative zeros in B, on grid)
+# name: (K, N, weight range lo..hi, zero fraction, c, negative zeros in B, grid form
+# expected: B on a grid and K at least the kernel's GRID_MIN_K, 128)
 CASES = {
     "w2_k600_n64": (600, 64, (-2, 1), 0.3, "full", False, True),
-    "w8_k37_n24": (37, 24, (-127, 127), 0.0, "short", False, True),
+    "w8_k137_n24": (137, 24, (-127, 127), 0.0, "short", False, True),
+    "w8_k37_n24_too_short": (37, 24, (-127, 127), 0.0, "short", False, False),
     "w4_k130_n8_negzero": (130, 8, (-8, 7), 0.5, "short", True, True),
     "w3_k1001_n16": (1001, 16, (-3, 3), 0.2, "pow2", False, True),
     "w4_k800_n64_nibbles": (800, 64, (-8, 7), 0.1, "short", False, True),
-    "w1_k5_n8": (5, 8, (-1, 1), 0.0, "full", True, True),
+    "w1_k129_n8": (129, 8, (-1, 1), 0.0, "full", True, True),
     "offgrid_k40_n16": (40, 16, None, 0.0, "full", False, False),
 }
 
