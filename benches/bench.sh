@@ -4,7 +4,10 @@
 #
 #   benches/bench.sh [QONNXC]
 #   env: RUNS (timed runs per round, default 2000), ROUNDS (default 2),
-#        MODELS (space-separated names, default all), SHARED (../shared)
+#        MODELS (space-separated names, default all), SHARED (../shared),
+#        ORT_MEMORY (bytes of outputs ortbench may keep, default 4e9: it
+#        never releases a run's output, so large outputs get fewer ORT runs,
+#        at least 50; results.json gives the count as ort_runs)
 #
 # Per model: compile time of `qonnxc -O3` for the host (median of three),
 # object size split into code (.text sections) and weights (M_WEIGHTS_SIZE),
@@ -106,6 +109,11 @@ bench_model() { # name model.onnx inputs.npy
 			ort_note="conversion failed"
 		fi
 	fi
+	# ortbench keeps every run's output tensor (it never releases them): a
+	# large output gets fewer runs, so that they stay within ORT_MEMORY bytes
+	out_floats=$(awk '$1 == "#define" && $2 == "M_OUT0_SIZE" {print $3; exit}' "$d/m.h")
+	ort_runs=$(awk -v r="$runs" -v o="${out_floats:-0}" -v m="${ORT_MEMORY:-4000000000}" \
+		'BEGIN {n = (o > 0) ? int(m / (4 * o) / 1.1) - 200 : r; if (n > r) n = r; if (n < 50) n = 50; print n}')
 	q_med= q_p10= o_med= o_p10= q_min= q_max=
 	r=0
 	while [ $r -lt "$rounds" ]; do
@@ -115,7 +123,7 @@ bench_model() { # name model.onnx inputs.npy
 		q_min="$q_min $(echo "$line" | awk '{print $6}')"
 		q_max="$q_max $(echo "$line" | awk '{print $8}')"
 		if [ -n "$ort_ok" ]; then
-			if oline=$("$work/ortbench" "$ort_lib" "$d/ort.onnx" "$d/in.f32" "$dims" "$runs" 2>&1); then
+			if oline=$("$work/ortbench" "$ort_lib" "$d/ort.onnx" "$d/in.f32" "$dims" "$ort_runs" 2>&1); then
 				o_med="$o_med $(echo "$oline" | awk '{print $2}')"
 				o_p10="$o_p10 $(echo "$oline" | awk '{print $4}')"
 			else
@@ -136,7 +144,7 @@ bench_model() { # name model.onnx inputs.npy
 		om=$(median_of $o_med) op=$(median_of $o_p10)
 		ratio=$(awk -v o="$om" -v q="$qm" 'BEGIN {printf "%.2f", o / q}')
 		ort_us=$(awk -v o="$om" 'BEGIN {printf "%.2f", o / 1000}')
-		ort_json="\"ort_median_ns\": $om, \"ort_p10_ns\": $op, \"ratio\": $ratio"
+		ort_json="\"ort_median_ns\": $om, \"ort_p10_ns\": $op, \"ort_runs\": $((ort_runs * rounds)), \"ratio\": $ratio"
 	else
 		ratio=n/a ort_us=n/a
 		ort_json="\"ort\": \"${ort_why:-${ort_note:-n/a}}\""
