@@ -140,6 +140,16 @@ struct ir_opinfo {
 
 extern const struct ir_opinfo ir_opinfo[IR_OP_COUNT];
 
+/* How a Conv or MatMul on float32 operands sums its products (the other
+ * element types ignore it). IR_SUMS_DOUBLE: each product exactly in double,
+ * summed in double, the result rounded once to float (the default, and what
+ * quantized models keep: it is the closest to the real-valued sum).
+ * IR_SUMS_F32_FMA: float32 fused multiply-adds, in the same order of terms,
+ * as float32 runtimes sum (set by the f32-sums pass for models without
+ * quantizers). The order of terms is each kernel's own; see
+ * ir/interp/conv.c and linalg.c. */
+enum ir_sums { IR_SUMS_DOUBLE = 0, IR_SUMS_F32_FMA };
+
 struct ir_op {
 	enum ir_opcode code;
 	const char *name;     /* ONNX node name, or a generated one; unique */
@@ -147,6 +157,7 @@ struct ir_op {
 	                        * diagnostics; NULL for ops created by qonnxc */
 	int opset;            /* opset version of its domain in the source model */
 	enum ir_layout layout;
+	enum ir_sums sums;    /* Conv and MatMul on float32 only */
 	int noperands;
 	int *operands;        /* value indices, IR_NONE for an absent optional operand */
 	int nresults;

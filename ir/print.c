@@ -10,7 +10,9 @@
  *
  * Value names are the ONNX tensor names, quoted when they hold characters
  * outside [A-Za-z0-9_.:/-]; an absent optional operand prints as `_`; an op in
- * channels-last layout prints as `Conv<nhwc>`; the node name follows `;` when
+ * channels-last layout prints as `Conv<nhwc>`, a float32 Conv or MatMul
+ * summing in float32 fused multiply-adds is marked `[f32 fma sums]` before its
+ * result types; the node name follows `;` when
  * it differs from the first result's name. Constants with at most 8 elements
  * are printed in full.
  */
@@ -153,6 +155,8 @@ void ir_print_op(struct ir_module *m, const struct ir_op *op, FILE *out)
 		}
 		fputc('}', out);
 	}
+	if (op->sums == IR_SUMS_F32_FMA)
+		fputs(" [f32 fma sums]", out);
 	fputs(" : ", out);
 	for (int k = 0; k < op->nresults; k++) {
 		if (k)

@@ -24,7 +24,9 @@
  * (ir/interp/linalg.c, conv.c): products of float operands in double;
  * MatMul sums them in k order from 0.0; Conv sums the patch in four lanes
  * (i % 4 for i below per - per % 4, lane 0 for the rest), then bias +
- * ((s0 + s1) + (s2 + s3)); the result rounded once to float.
+ * ((s0 + s1) + (s2 + s3)); the result rounded once to float. Ops marked
+ * for float32 fused multiply-add sums (only in models without quantizers,
+ * which have nothing to map) are refused.
  */
 #include "hls.h"
 #include "ir/quant.h"
@@ -213,6 +215,8 @@ int hls_emit_matmul(struct hls_fn *f)
 		return -1;
 	if (!f->kernel && y->elem != IR_ELEM_F32)
 		return hls_fail(f, "float types other than float32");
+	if (f->op->sums == IR_SUMS_F32_FMA)
+		return hls_fail(f, "float32 fused multiply-add sums (a model without quantizers)");
 	const char *wtab = f->x_const[1] ? matmul_table(f, &g) : NULL;
 	struct acc acc = {0};
 	int u = unroll_for(f, g.k);
@@ -306,6 +310,8 @@ static int conv_shape(struct hls_fn *f, struct conv *c)
 	int64_t xs[IR_MAX_RANK], ys[IR_MAX_RANK];
 	if (r < 3 || wt->rank != r || y->rank != r)
 		return hls_fail(f, "operands of rank below 3");
+	if (f->op->sums == IR_SUMS_F32_FMA)
+		return hls_fail(f, "float32 fused multiply-add sums (a model without quantizers)");
 	memset(c, 0, sizeof *c);
 	c->group = ir_attr_int(f->op, "group", 1);
 	c->batch = x->dims[0];

@@ -79,6 +79,10 @@ LLVMValueRef cg_convert(struct cg *g, LLVMValueRef x, const struct ir_type *from
 LLVMValueRef cg_widen(struct cg *g, LLVMValueRef x, const struct ir_type *t, int n);
 /* A vector of n copies of scalar x. */
 LLVMValueRef cg_splat(struct cg *g, LLVMValueRef x, int n);
+/* x * y + z with one rounding, scalars or vectors of one type: llvm.fma
+ * where the target has an FMA instruction; floats elsewhere by an exact
+ * emulation in double (no call to libm's fmaf). */
+LLVMValueRef cg_fma(struct cg *g, LLVMValueRef x, LLVMValueRef y, LLVMValueRef z);
 
 /* ---- constants ------------------------------------------------------------ */
 

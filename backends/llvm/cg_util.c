@@ -109,6 +109,73 @@ LLVMValueRef cg_splat(struct cg *g, LLVMValueRef x, int n)
 	return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt), zero, "");
 }
 
+/* True when the target surely has a fused multiply-add instruction for
+ * floats, so llvm.fma does not become a call to fmaf: AArch64, or a feature
+ * saying so in the feature list (on 32-bit ARM only when given with
+ * --mattr: features a --mcpu implies are not in the list). */
+static bool native_fma(const struct cg *g)
+{
+	const char *triple = LLVMGetTarget(g->mod);
+	if (triple && (!strncmp(triple, "aarch64", 7) || !strncmp(triple, "arm64", 5)))
+		return true; /* FMADD/FMLA are part of the base instruction set */
+	return cg_has_feature(g, "fma") || cg_has_feature(g, "avx512f") ||
+	       cg_has_feature(g, "fp-armv8") || cg_has_feature(g, "vfp4") ||
+	       cg_has_feature(g, "vfp4sp") || cg_has_feature(g, "vfp4d16sp");
+}
+
+/* x * y + z for floats with one rounding, without an FMA instruction and
+ * without libm: the product of two floats is exact in double; s = p + z
+ * rounded to double and its exact error e (TwoSum) give the sum rounded to
+ * odd (when e != 0 and s is even, the neighbour of s toward e, one step of
+ * its bit pattern), and rounding that to float is the correctly rounded
+ * result, double having more than two bits beyond float's. Infinities and
+ * NaN (s not finite) pass through unchanged. */
+static LLVMValueRef fma_by_double(struct cg *g, LLVMValueRef x, LLVMValueRef y, LLVMValueRef z)
+{
+	LLVMTypeRef fty = LLVMTypeOf(x);
+	bool vec = LLVMGetTypeKind(fty) == LLVMVectorTypeKind;
+	unsigned n = vec ? LLVMGetVectorSize(fty) : 1;
+	LLVMTypeRef dty = vec ? LLVMVectorType(g->t_f64, n) : g->t_f64;
+	LLVMTypeRef ity = vec ? LLVMVectorType(g->t_i64, n) : g->t_i64;
+	LLVMBuilderRef b = g->b;
+	LLVMValueRef zd = LLVMBuildFPExt(b, z, dty, "");
+	LLVMValueRef p = LLVMBuildFMul(b, LLVMBuildFPExt(b, x, dty, ""), LLVMBuildFPExt(b, y, dty, ""), "");
+	LLVMValueRef s = LLVMBuildFAdd(b, p, zd, "");
+	LLVMValueRef bv = LLVMBuildFSub(b, s, p, "");
+	LLVMValueRef e = LLVMBuildFAdd(b, LLVMBuildFSub(b, p, LLVMBuildFSub(b, s, bv, ""), ""),
+				       LLVMBuildFSub(b, zd, bv, ""), "");
+	LLVMValueRef zero = LLVMConstNull(dty), izero = LLVMConstNull(ity);
+	LLVMValueRef one = vec ? cg_splat(g, cg_i64(g, 1), (int)n) : cg_i64(g, 1);
+	LLVMValueRef minus = vec ? cg_splat(g, cg_i64(g, -1), (int)n) : cg_i64(g, -1);
+	LLVMValueRef big = LLVMConstReal(g->t_f64, 1.7976931348623157e308);
+	if (vec)
+		big = cg_splat(g, big, (int)n);
+	LLVMValueRef si = LLVMBuildBitCast(b, s, ity, "");
+	LLVMValueRef inexact = LLVMBuildFCmp(b, LLVMRealUNE, e, zero, "");
+	LLVMValueRef even = LLVMBuildICmp(b, LLVMIntEQ, LLVMBuildAnd(b, si, one, ""), izero, "");
+	LLVMValueRef finite = LLVMBuildAnd(b, LLVMBuildFCmp(b, LLVMRealOLE, s, big, ""),
+					   LLVMBuildFCmp(b, LLVMRealOGE, s, LLVMBuildFNeg(b, big, ""), ""), "");
+	LLVMValueRef signs = LLVMBuildXor(b, si, LLVMBuildBitCast(b, e, ity, ""), "");
+	LLVMValueRef same = LLVMBuildICmp(b, LLVMIntSGE, signs, izero, "");
+	LLVMValueRef step = LLVMBuildSelect(b, same, one, minus, "");
+	LLVMValueRef fix = LLVMBuildAnd(b, LLVMBuildAnd(b, inexact, even, ""), finite, "");
+	LLVMValueRef odd = LLVMBuildSelect(b, fix, LLVMBuildAdd(b, si, step, ""), si, "");
+	return LLVMBuildFPTrunc(b, LLVMBuildBitCast(b, odd, dty, ""), fty, "");
+}
+
+LLVMValueRef cg_fma(struct cg *g, LLVMValueRef x, LLVMValueRef y, LLVMValueRef z)
+{
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMTypeRef el = LLVMGetTypeKind(ty) == LLVMVectorTypeKind ? LLVMGetElementType(ty) : ty;
+	if (el == g->t_f32 && !native_fma(g))
+		return fma_by_double(g, x, y, z);
+	unsigned id = LLVMLookupIntrinsicID("llvm.fma", strlen("llvm.fma"));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &ty, 1);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, &ty, 1);
+	LLVMValueRef args[3] = {x, y, z};
+	return LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+}
+
 LLVMValueRef cg_widen(struct cg *g, LLVMValueRef x, const struct ir_type *t, int n)
 {
 	LLVMTypeRef ty = n == 32 ? g->t_i32 : g->t_i64;

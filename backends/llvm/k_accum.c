@@ -21,18 +21,29 @@ bool kl_acc_for(struct cg *g, const struct ir_type *t, struct kl_acc *a)
 		a->kind = t->elem == IR_ELEM_F32 ? KL_F32 : KL_F64;
 		a->ty = g->t_f64;
 		a->it = (struct ir_type){.elem = IR_ELEM_F64, .bits = 64};
+		a->fma = false;
 		return true;
 	case IR_ELEM_INT: {
 		int bits = t->bits <= 32 ? 32 : 64;
 		a->kind = KL_INT;
 		a->ty = bits == 32 ? g->t_i32 : g->t_i64;
 		a->it = ir_type_int(bits, true, 0, NULL);
+		a->fma = false;
 		return true;
 	}
 	case IR_ELEM_BOOL:
 		break;
 	}
 	return false;
+}
+
+void kl_acc_sums(struct cg *g, const struct ir_op *op, struct kl_acc *a)
+{
+	if (a->kind != KL_F32 || op->sums != IR_SUMS_F32_FMA)
+		return;
+	a->fma = true;
+	a->ty = g->t_f32;
+	a->it = (struct ir_type){.elem = IR_ELEM_F32, .bits = 32};
 }
 
 bool kl_acc_fits(const struct kl_acc *a, const struct ir_type *t)
@@ -53,7 +64,7 @@ LLVMValueRef kl_acc_in(struct cg *g, const struct kl_acc *a, LLVMValueRef x,
 {
 	if (a->kind == KL_INT)
 		return cg_widen(g, x, t, a->ty == g->t_i32 ? 32 : 64);
-	if (t->elem == IR_ELEM_F32)
+	if (t->elem == IR_ELEM_F32 && !a->fma)
 		return LLVMBuildFPExt(g->b, x, g->t_f64, "");
 	return x;
 }
@@ -63,7 +74,7 @@ LLVMValueRef kl_acc_out(struct cg *g, const struct kl_acc *a, LLVMValueRef v,
 {
 	if (a->kind == KL_INT)
 		return cg_convert(g, v, &a->it, t);
-	if (t->elem == IR_ELEM_F32)
+	if (t->elem == IR_ELEM_F32 && !a->fma)
 		return LLVMBuildFPTrunc(g->b, v, g->t_f32, "");
 	return v;
 }
@@ -81,6 +92,14 @@ LLVMValueRef kl_add(struct cg *g, const struct kl_acc *a, LLVMValueRef x, LLVMVa
 LLVMValueRef kl_mul(struct cg *g, const struct kl_acc *a, LLVMValueRef x, LLVMValueRef y)
 {
 	return a->kind == KL_INT ? LLVMBuildMul(g->b, x, y, "") : LLVMBuildFMul(g->b, x, y, "");
+}
+
+LLVMValueRef kl_muladd(struct cg *g, const struct kl_acc *a, LLVMValueRef acc, LLVMValueRef x,
+		       LLVMValueRef y)
+{
+	if (!a->fma)
+		return kl_add(g, a, acc, kl_mul(g, a, x, y));
+	return cg_fma(g, x, y, acc);
 }
 
 /* ---- buffers -------------------------------------------------------------- */

@@ -16,7 +16,9 @@
  * lane in increasing i; the result is B[o] + ((s0 + s1) + (s2 + s3)).
  * Padding taps are skipped: they add 0 * w, which leaves a lane unchanged
  * (a lane starts at +0.0 and can never become -0.0) for finite weights.
- * Integer sums go to one lane in i32/i64 (k_linalg.h).
+ * Integer sums go to one lane in i32/i64 (k_linalg.h). A Conv marked
+ * IR_SUMS_F32_FMA numbers its patch i = k * I/g + icl instead and sums it
+ * in one lane of float32 fused multiply-adds, as the interpreter does.
  *
  * Loops: batch, output position, then icl and the taps, then the groups and
  * the output channels of each group, innermost, over rows of accumulators
@@ -55,6 +57,7 @@ static int check_elements(struct cg *g, const struct ir_op *op, struct conv *c)
 		return ir_op_error(g->m, op, "missing operand");
 	if (!kl_acc_for(g, y, &c->acc))
 		return ir_op_error(g->m, op, "unsupported element type");
+	kl_acc_sums(g, op, &c->acc);
 	int list[3] = {c->x, c->w, c->bias};
 	for (int k = 0; k < 3; k++)
 		if (list[k] != IR_NONE && !kl_acc_fits(&c->acc, &g->m->values[list[k]].type))
@@ -92,10 +95,15 @@ static int check_kernel_shape(struct cg *g, const struct ir_op *op, const struct
 	return 0;
 }
 
-/* W's element of patch index i (icl * taps + k) and output channel o. */
+/* W's element of patch index i (icl * taps + k, or k * cin_g + icl for
+ * float32 fma sums) and output channel o. */
 static int64_t w_index(const struct conv *c, int64_t i, int64_t o)
 {
 	int64_t taps = c->k.w.taps, icl = i / taps, k = i % taps;
+	if (c->acc.fma) {
+		icl = i % c->cin_g;
+		k = i / c->cin_g;
+	}
 	int64_t gr = o / c->cout_g, ocl = o % c->cout_g;
 	return gr * c->w_g + ocl * c->w_o + icl * c->w_i + k * c->w_k;
 }
@@ -143,29 +151,47 @@ static LLVMValueRef lane_of(struct cg *g, const struct conv *c, LLVMValueRef i)
 	return LLVMBuildSelect(g->b, in_full, mod, cg_i64(g, 0), "");
 }
 
-/* acc[lane][o] += X * W' over the patch of one output position. */
-static void accumulate(struct cg *g, const struct conv *c, const struct kl_buf *acc,
-		       LLVMValueRef n, LLVMValueRef const *opos)
+/* acc[lane][o] += X * W' for input channel icl at the tap of taps. */
+static void accumulate_tap(struct cg *g, const struct conv *c, const struct kl_buf *acc,
+			   LLVMValueRef n, LLVMValueRef icl, const struct kl_taps *taps)
 {
 	const struct ir_type *xt = &g->m->values[c->x].type;
-	struct kl_for ficl, fgr, focl;
-	struct kl_taps taps;
-	LLVMValueRef icl = kl_for_begin(g, &ficl, c->cin_g, "icl");
-	kl_taps_begin(g, &taps, &c->k, opos, KL_INSIDE);
-	LLVMValueRef i = kl_iadd(g, kl_imul(g, icl, c->k.w.taps), taps.k);
+	struct kl_for fgr, focl;
+	LLVMValueRef i = c->acc.fma ? kl_iadd(g, kl_imul(g, taps->k, c->cin_g), icl)
+				    : kl_iadd(g, kl_imul(g, icl, c->k.w.taps), taps->k);
 	LLVMValueRef row = kl_imul(g, lane_of(g, c, i), c->k.cout);
-	LLVMValueRef xb = kl_iadd(g, kl_iadd(g, kl_imul(g, n, c->k.x_n), taps.off),
+	LLVMValueRef xb = kl_iadd(g, kl_iadd(g, kl_imul(g, n, c->k.x_n), taps->off),
 				  kl_imul(g, icl, c->k.x_c));
 	LLVMValueRef gr = kl_for_begin(g, &fgr, c->group, "group");
 	LLVMValueRef xi = kl_iadd(g, xb, kl_imul(g, gr, c->cin_g * c->k.x_c));
 	LLVMValueRef xv = kl_acc_in(g, &c->acc, cg_load(g, c->x, xi), xt);
 	LLVMValueRef ocl = kl_for_begin(g, &focl, c->cout_g, "ocl");
 	LLVMValueRef o = kl_iadd(g, kl_imul(g, gr, c->cout_g), ocl);
-	LLVMValueRef prod = kl_mul(g, &c->acc, xv, load_w(g, c, i, icl, taps.k, gr, ocl, o));
+	LLVMValueRef wv = load_w(g, c, i, icl, taps->k, gr, ocl, o);
 	LLVMValueRef slot = kl_iadd(g, row, o);
-	kl_buf_store(g, acc, slot, kl_add(g, &c->acc, kl_buf_load(g, acc, slot), prod));
+	kl_buf_store(g, acc, slot, kl_muladd(g, &c->acc, kl_buf_load(g, acc, slot), xv, wv));
 	kl_for_end(g, &focl);
 	kl_for_end(g, &fgr);
+}
+
+/* acc[lane][o] += X * W' over the patch of one output position, in
+ * increasing patch index: icl then taps, or taps then icl (fma sums). */
+static void accumulate(struct cg *g, const struct conv *c, const struct kl_buf *acc,
+		       LLVMValueRef n, LLVMValueRef const *opos)
+{
+	struct kl_for ficl;
+	struct kl_taps taps;
+	if (c->acc.fma) {
+		kl_taps_begin(g, &taps, &c->k, opos, KL_INSIDE);
+		LLVMValueRef icl = kl_for_begin(g, &ficl, c->cin_g, "icl");
+		accumulate_tap(g, c, acc, n, icl, &taps);
+		kl_for_end(g, &ficl);
+		kl_taps_end(g, &taps);
+		return;
+	}
+	LLVMValueRef icl = kl_for_begin(g, &ficl, c->cin_g, "icl");
+	kl_taps_begin(g, &taps, &c->k, opos, KL_INSIDE);
+	accumulate_tap(g, c, acc, n, icl, &taps);
 	kl_taps_end(g, &taps);
 	kl_for_end(g, &ficl);
 }
@@ -197,7 +223,7 @@ static void finish(struct cg *g, const struct conv *c, const struct kl_buf *acc,
 static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 {
 	c->per = c->cin_g * c->k.w.taps;
-	c->lanes = c->acc.kind == KL_INT ? 1 : 4;
+	c->lanes = c->acc.kind == KL_INT || c->acc.fma ? 1 : 4;
 	if (ir_type_numel(&g->m->values[c->y].type) > 0 && c->acc.kind == KL_F32) {
 		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k};
 		int rc = kl_conv_float_vec(g, op, &d);

@@ -2,33 +2,41 @@
  * over output channels with explicit LLVM vector types (so it is vector
  * code without the loop vectorizer), bit for bit the interpreter's sums.
  *
- * The interpreter (ir/interp/conv.c) sums, per output element, the double
- * products of the patch indices i = icl * taps + k in four lanes (lane
- * i % 4 below per - per % 4, lane 0 for the rest, each lane in increasing
- * i), then adds B[o] + ((s0 + s1) + (s2 + s3)) and rounds once to float.
- * Padding taps contribute 0 * w. Here the same: each output position first
- * gathers its patch as doubles into a stack buffer (0 for taps outside the
- * input), then a loop takes the patch four indices at a time, index 4r + l
- * into lane l, so every lane gets its products in increasing i; the
- * per % 4 last indices go to lane 0 after the loop. A product of two floats
- * is exact in double, so llvm.fmuladd (fused or not) rounds exactly as the
- * interpreter's multiply-then-add.
+ * Two arithmetics, as the op is marked (ir/ir.h, enum ir_sums):
+ *  - double (the default): the interpreter (ir/interp/conv.c) sums, per
+ *    output element, the double products of the patch indices
+ *    i = icl * taps + k in four lanes (lane i % 4 below per - per % 4, lane
+ *    0 for the rest, each lane in increasing i), then adds
+ *    B[o] + ((s0 + s1) + (s2 + s3)) and rounds once to float. A product of
+ *    two floats is exact in double, so llvm.fmuladd (fused or not) rounds
+ *    exactly as the interpreter's multiply-then-add.
+ *  - float32 fma (IR_SUMS_F32_FMA): the patch is numbered i = k * I + icl
+ *    (the channels-last memory order, so gathering it copies runs of I
+ *    contiguous floats) and summed in one float32 chain of fused multiply-
+ *    adds (cg_fma) from +0
+ *    in increasing i, then B[o] + s in float. Twice the lanes per vector
+ *    and a quarter of the accumulators of the double sums.
+ * Padding taps contribute 0 * w in both. Each output position first gathers
+ * its patch into a stack buffer (0 for taps outside the input), then a loop
+ * takes the patch four indices at a time, index 4r + l into lane l (lane 0
+ * with one lane), so every lane gets its products in increasing i; the
+ * per % 4 last indices go to lane 0 after the loop.
  *
- * The weights W [O, k..., I] become a table of doubles W'[i][o] (o padded
- * to whole blocks with 0, the bias as row `per`), so one vector load reads
- * the weights of a block of output channels. When W and the bias are known
- * at compile time the table is a private constant global (up to
+ * The weights W [O, k..., I] become a table W'[i][o] of the sums' type (o
+ * padded to whole blocks with 0, the bias as row `per`), so one vector load
+ * reads the weights of a block of output channels. When W and the bias are
+ * known at compile time the table is a private constant global (up to
  * MAX_CONST_TABLE bytes); otherwise it is filled on the stack at the start
- * of the op (up to MAX_TABLE bytes). Blocks: NV vectors of V doubles
- * (V = 8 with AVX-512, else 4).
+ * of the op (up to MAX_TABLE bytes). Blocks: NV vectors of V elements (with
+ * AVX-512 8 doubles or 16 floats, else 4 or 8).
  *
  * Output positions go NP at a time (row-major over the spatial dims, the
  * last pass of a batch element with the remainder): their NP patches are
  * gathered first, then every weight vector loaded feeds NP multiply-adds.
- * NV and NP are chosen so the 4 * NV * NP accumulators fit the vector
+ * NV and NP are chosen so the lanes * NV * NP accumulators fit the vector
  * registers. The patch buffers are zeroed only when some tap of some
  * position falls outside the input. Applies when the target has a vector
- * unit (AVX2 or NEON) and the patch (MAX_PER doubles) and the table are
+ * unit (AVX2 or NEON) and the patch (MAX_PER elements) and the table are
  * small enough.
  */
 #include "k_linalg.h"
@@ -47,16 +55,37 @@
 
 struct cv {
 	const struct kl_conv_desc *c;
-	int v, nv, np;             /* doubles per vector, vectors per block, positions per pass */
+	bool fma;                  /* float32 fused multiply-adds (IR_SUMS_F32_FMA), else double */
+	LLVMTypeRef et;            /* the sums' element type: double, or float when fma */
+	int eb;                    /* its bytes */
+	int lanes;                 /* partial sums per output: 4 in double, 1 with fma */
+	int v, nv, np;             /* elements per vector, vectors per block, positions per pass */
 	int64_t per, blk, nblk, width; /* width = nblk * blk, the table's row */
 	bool padded;               /* some tap of some position is outside the input */
-	LLVMTypeRef vd, vf;        /* <v x double>, <v x float> */
+	LLVMTypeRef vd, vf;        /* <v x et>, <v x float> */
 	LLVMValueRef tab;          /* W'[per + 1][width]: a constant global or tabbuf */
 	struct kl_buf tabbuf;      /* the table on the stack (tab_const false) */
 	bool tab_const;
 	struct kl_buf patch;       /* np patches of per doubles, one per output position */
-	LLVMValueRef acc;          /* the accumulators: [4 lanes][nv][np] vectors vd */
+	LLVMValueRef acc;          /* the accumulators: [lanes][nv][np] vectors vd */
 };
+
+/* The patch index of input channel icl at kernel position k (see the top). */
+static int64_t patch_index(const struct cv *s, int64_t icl, int64_t k)
+{
+	return s->fma ? k * s->c->k->cin + icl : icl * s->c->k->w.taps + k;
+}
+
+/* Element j of a table of et in host bytes: x as a double or a float. */
+static void put(const struct cv *s, char *t, int64_t j, float x)
+{
+	if (s->fma) {
+		memcpy(t + j * 4, &x, 4);
+	} else {
+		double d = x;
+		memcpy(t + j * 8, &d, 8);
+	}
+}
 
 /* The compile-time table as a constant global: 0, 1 when W or the bias is
  * not known, -1 out of memory. */
@@ -66,18 +95,20 @@ static int const_table(struct cg *g, struct cv *s)
 	int64_t taps = c->k->w.taps, cout = c->k->cout, n = (s->per + 1) * s->width;
 	const float *w = ir_known_data(g->m, c->w);
 	const float *b = c->bias != IR_NONE ? ir_known_data(g->m, c->bias) : NULL;
-	if (!w || (c->bias != IR_NONE && !b) || n * 8 > MAX_CONST_TABLE)
+	if (!w || (c->bias != IR_NONE && !b) || n * s->eb > MAX_CONST_TABLE)
 		return 1;
-	double *t = calloc((size_t)n, sizeof *t);
+	char *t = calloc((size_t)n, (size_t)s->eb);
 	if (!t)
-		return ir_error(g->m, "out of memory building a table of %lld bytes", (long long)n * 8);
+		return ir_error(g->m, "out of memory building a table of %lld bytes",
+				(long long)n * s->eb);
 	for (int64_t o = 0; o < cout; o++) {
 		for (int64_t icl = 0; icl < c->k->cin; icl++)
 			for (int64_t k = 0; k < taps; k++)
-				t[(icl * taps + k) * s->width + o] = w[o * c->w_o + icl * c->w_i + k * c->w_k];
-		t[s->per * s->width + o] = b ? b[o] : 0.0;
+				put(s, t, patch_index(s, icl, k) * s->width + o,
+				    w[o * c->w_o + icl * c->w_i + k * c->w_k]);
+		put(s, t, s->per * s->width + o, b ? b[o] : 0.0f);
 	}
-	LLVMValueRef init = LLVMConstStringInContext2(g->ctx, (const char *)t, (size_t)n * 8, 1);
+	LLVMValueRef init = LLVMConstStringInContext2(g->ctx, t, (size_t)(n * s->eb), 1);
 	free(t);
 	s->tab = LLVMAddGlobal(g->mod, LLVMTypeOf(init), "conv_wtab");
 	LLVMSetInitializer(s->tab, init);
@@ -89,7 +120,13 @@ static int const_table(struct cg *g, struct cv *s)
 	return 0;
 }
 
-/* wtab[i][o] = (double)W[o, k, icl] (0 for padded o); row per = bias. */
+/* A float operand in the sums' type: widened to double unless fma. */
+static LLVMValueRef widen(struct cg *g, const struct cv *s, LLVMValueRef x)
+{
+	return s->fma ? x : LLVMBuildFPExt(g->b, x, g->t_f64, "");
+}
+
+/* wtab[i][o] = W[o, k, icl] as et (0 for padded o); row per = bias. */
 static void fill_table(struct cg *g, const struct cv *s)
 {
 	const struct kl_conv_desc *c = s->c;
@@ -100,14 +137,15 @@ static void fill_table(struct cg *g, const struct cv *s)
 	LLVMValueRef k = kl_for_begin(g, &fk, taps, "tap");
 	LLVMValueRef at = kl_iadd(g, kl_iadd(g, kl_imul(g, o, c->w_o), kl_imul(g, icl, c->w_i)),
 				  kl_imul(g, k, c->w_k));
-	LLVMValueRef wv = LLVMBuildFPExt(g->b, cg_load(g, c->w, at), g->t_f64, "");
-	LLVMValueRef i = kl_iadd(g, kl_imul(g, icl, taps), k);
+	LLVMValueRef wv = widen(g, s, cg_load(g, c->w, at));
+	LLVMValueRef i = s->fma ? kl_iadd(g, kl_imul(g, k, c->k->cin), icl)
+			       : kl_iadd(g, kl_imul(g, icl, taps), k);
 	kl_buf_store(g, &s->tabbuf, kl_iadd(g, kl_imul(g, i, s->width), o), wv);
 	kl_for_end(g, &fk);
 	kl_for_end(g, &fi);
-	LLVMValueRef b = cg_const_real(g->t_f64, 0.0);
+	LLVMValueRef b = cg_const_real(s->et, 0.0);
 	if (c->bias != IR_NONE)
-		b = LLVMBuildFPExt(g->b, cg_load(g, c->bias, o), g->t_f64, "");
+		b = widen(g, s, cg_load(g, c->bias, o));
 	kl_buf_store(g, &s->tabbuf, kl_iadd(g, o, cg_i64(g, s->per * s->width)), b);
 	kl_for_end(g, &fo);
 	if (s->width > cout) {
@@ -115,7 +153,7 @@ static void fill_table(struct cg *g, const struct cv *s)
 		LLVMValueRef r = kl_for_begin(g, &fr, s->per + 1, "row");
 		LLVMValueRef p = kl_for_begin(g, &fp, s->width - cout, "pad");
 		LLVMValueRef at2 = kl_iadd(g, kl_imul(g, r, s->width), kl_iaddc(g, p, cout));
-		kl_buf_store(g, &s->tabbuf, at2, cg_const_real(g->t_f64, 0.0));
+		kl_buf_store(g, &s->tabbuf, at2, cg_const_real(s->et, 0.0));
 		kl_for_end(g, &fp);
 		kl_for_end(g, &fr);
 	}
@@ -156,7 +194,7 @@ static void no_vectorize(struct cg *g, LLVMBasicBlockRef latch)
 }
 
 /* Patch p for the output position pos: index i = the input at patch index
- * i as a double, 0 for taps outside the input. */
+ * i as et, 0 for taps outside the input. */
 static void gather_patch(struct cg *g, const struct cv *s, LLVMValueRef n,
 			 LLVMValueRef const *pos, int p)
 {
@@ -165,17 +203,19 @@ static void gather_patch(struct cg *g, const struct cv *s, LLVMValueRef n,
 	struct kl_taps taps;
 	if (s->padded) {
 		LLVMValueRef at = kl_iaddc(g, cg_i64(g, 0), p * s->per);
-		LLVMValueRef dst = LLVMBuildInBoundsGEP2(g->b, g->t_f64, s->patch.ptr, &at, 1, "");
-		LLVMBuildMemSet(g->b, dst, LLVMConstInt(g->t_i8, 0, 0), cg_i64(g, s->per * 8), 8);
+		LLVMValueRef dst = LLVMBuildInBoundsGEP2(g->b, s->et, s->patch.ptr, &at, 1, "");
+		LLVMBuildMemSet(g->b, dst, LLVMConstInt(g->t_i8, 0, 0), cg_i64(g, s->per * s->eb),
+				(unsigned)s->eb);
 	}
 	kl_taps_begin(g, &taps, k, pos, KL_INSIDE);
 	LLVMValueRef base = kl_iadd(g, kl_imul(g, n, k->x_n), taps.off);
 	LLVMValueRef icl = kl_for_begin(g, &fc, k->cin, "icl");
 	LLVMValueRef x = cg_load(g, s->c->x, kl_iadd(g, base, icl));
-	LLVMValueRef at = kl_iaddc(g, kl_iadd(g, kl_imul(g, icl, k->w.taps), taps.k), p * s->per);
-	kl_buf_store(g, &s->patch, at, LLVMBuildFPExt(g->b, x, g->t_f64, ""));
+	LLVMValueRef i = s->fma ? kl_iadd(g, kl_imul(g, taps.k, k->cin), icl)
+			       : kl_iadd(g, kl_imul(g, icl, k->w.taps), taps.k);
+	kl_buf_store(g, &s->patch, kl_iaddc(g, i, p * s->per), widen(g, s, x));
 	kl_for_end(g, &fc);
-	if (fc.real)
+	if (fc.real && !s->fma) /* strided stores; with fma sums a contiguous copy */
 		no_vectorize(g, fc.l.latch);
 	kl_taps_end(g, &taps);
 	for (int d = 0; d < taps.n; d++)
@@ -199,23 +239,23 @@ static LLVMValueRef load_aligned(struct cg *g, LLVMTypeRef ty, LLVMValueRef p, u
 	return v;
 }
 
-/* Pointer to double j of the table. */
+/* Pointer to element j of the table. */
 static LLVMValueRef tab_at(struct cg *g, const struct cv *s, LLVMValueRef j)
 {
-	return LLVMBuildInBoundsGEP2(g->b, g->t_f64, s->tab, &j, 1, "");
+	return LLVMBuildInBoundsGEP2(g->b, s->et, s->tab, &j, 1, "");
 }
 
 /* The lane of patch index i (see the top). */
-static int lane_of(int64_t per, int64_t i)
+static int lane_of(const struct cv *s, int64_t i)
 {
-	return i < per - per % 4 ? (int)(i % 4) : 0;
+	return s->lanes == 4 && i < s->per - s->per % 4 ? (int)(i % 4) : 0;
 }
 
 /* Pointer to the accumulator of lane l, vector v, position p. */
 static LLVMValueRef acc_at(struct cg *g, const struct cv *s, int l, int v, int p)
 {
 	LLVMValueRef idx[2] = {cg_i64(g, 0), cg_i64(g, ((int64_t)l * s->nv + v) * s->np + p)};
-	return LLVMBuildInBoundsGEP2(g->b, LLVMArrayType2(s->vd, 4 * (uint64_t)(s->nv * s->np)),
+	return LLVMBuildInBoundsGEP2(g->b, LLVMArrayType2(s->vd, (uint64_t)(s->lanes * s->nv * s->np)),
 				     s->acc, idx, 2, "");
 }
 
@@ -231,44 +271,45 @@ static void patch_step(struct cg *g, const struct cv *s, LLVMValueRef i, int l, 
 	LLVMValueRef row = kl_iadd(g, o0, kl_imul(g, i, s->width));
 	LLVMValueRef wv[4];
 	for (int v = 0; v < s->nv; v++)
-		wv[v] = load_aligned(g, vd, tab_at(g, s, kl_iaddc(g, row, v * s->v)), 8);
+		wv[v] = load_aligned(g, vd, tab_at(g, s, kl_iaddc(g, row, v * s->v)), (unsigned)s->eb);
 	for (int p = 0; p < npos; p++) {
 		LLVMValueRef xs =
 			cg_splat(g, kl_buf_load(g, &s->patch, kl_iaddc(g, i, p * s->per)), s->v);
 		for (int v = 0; v < s->nv; v++) {
 			LLVMValueRef slot = acc_at(g, s, l, v, p);
-			LLVMValueRef args[3] = {xs, wv[v], load_aligned(g, vd, slot, 8)};
-			LLVMValueRef r = LLVMBuildCall2(g->b, fty, fn, args, 3, "");
-			LLVMSetAlignment(LLVMBuildStore(g->b, r, slot), 8);
+			LLVMValueRef args[3] = {xs, wv[v], load_aligned(g, vd, slot, (unsigned)s->eb)};
+			LLVMValueRef r = s->fma ? cg_fma(g, xs, wv[v], args[2])
+						: LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+			LLVMSetAlignment(LLVMBuildStore(g->b, r, slot), (unsigned)s->eb);
 		}
 	}
 }
 
 /* The accumulators over the whole patches for the block starting at output
- * o0: a loop over groups of four patch indices, one per lane, then the
- * rest into lane 0. */
+ * o0: a loop over groups of four patch indices, one per lane (all to lane 0
+ * when there is one), then the rest into lane 0. */
 static void block_sums(struct cg *g, const struct cv *s, LLVMValueRef o0, int npos)
 {
 	int64_t rounds = s->per / 4;
-	for (int l = 0; l < 4; l++)
+	for (int l = 0; l < s->lanes; l++)
 		for (int v = 0; v < s->nv; v++)
 			for (int p = 0; p < npos; p++)
 				LLVMSetAlignment(LLVMBuildStore(g->b, LLVMConstNull(s->vd),
 								acc_at(g, s, l, v, p)),
-						 8);
+						 (unsigned)s->eb);
 	if (rounds > 0) {
 		struct kl_for fr;
 		LLVMValueRef r = kl_imul(g, kl_for_begin(g, &fr, rounds, "group"), 4);
 		for (int l = 0; l < 4; l++)
-			patch_step(g, s, kl_iaddc(g, r, l), l, o0, npos);
+			patch_step(g, s, kl_iaddc(g, r, l), s->lanes == 4 ? l : 0, o0, npos);
 		kl_for_end(g, &fr);
 	}
 	for (int64_t i = rounds * 4; i < s->per; i++)
-		patch_step(g, s, cg_i64(g, i), lane_of(s->per, i), o0, npos);
+		patch_step(g, s, cg_i64(g, i), lane_of(s, i), o0, npos);
 }
 
-/* Y[y0[p] + o0 + v * V + j] = bias + ((s0 + s1) + (s2 + s3)), rounded
- * to float, for the outputs below cout. */
+/* Y[y0[p] + o0 + v * V + j] = bias + ((s0 + s1) + (s2 + s3)) in et (bias
+ * + s0 with one lane), rounded to float, for the outputs below cout. */
 static void block_store(struct cg *g, const struct cv *s, LLVMValueRef const *y0, LLVMValueRef o0,
 			int64_t blk_index, bool last_known, int npos)
 {
@@ -277,15 +318,18 @@ static void block_store(struct cg *g, const struct cv *s, LLVMValueRef const *y0
 	for (int p = 0; p < npos; p++) {
 		for (int v = 0; v < s->nv; v++) {
 			LLVMValueRef a[4];
-			for (int l = 0; l < 4; l++)
-				a[l] = load_aligned(g, s->vd, acc_at(g, s, l, v, p), 8);
+			for (int l = 0; l < s->lanes; l++)
+				a[l] = load_aligned(g, s->vd, acc_at(g, s, l, v, p), (unsigned)s->eb);
 			LLVMValueRef ov = kl_iaddc(g, o0, v * s->v);
-			LLVMValueRef sum = LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, a[0], a[1], ""),
-							 LLVMBuildFAdd(g->b, a[2], a[3], ""), "");
+			LLVMValueRef sum = a[0];
+			if (s->lanes == 4)
+				sum = LLVMBuildFAdd(g->b, LLVMBuildFAdd(g->b, a[0], a[1], ""),
+						    LLVMBuildFAdd(g->b, a[2], a[3], ""), "");
 			LLVMValueRef b = load_aligned(
-				g, s->vd, tab_at(g, s, kl_iaddc(g, ov, s->per * s->width)), 8);
-			LLVMValueRef r =
-				LLVMBuildFPTrunc(g->b, LLVMBuildFAdd(g->b, b, sum, ""), s->vf, "");
+				g, s->vd, tab_at(g, s, kl_iaddc(g, ov, s->per * s->width)), (unsigned)s->eb);
+			LLVMValueRef r = LLVMBuildFAdd(g->b, b, sum, "");
+			if (!s->fma)
+				r = LLVMBuildFPTrunc(g->b, r, s->vf, "");
 			LLVMValueRef yi = kl_iadd(g, y0[p], ov);
 			int64_t first = blk_index * s->blk + v * s->v; /* valid when last_known */
 			if (!last_known || first + s->v <= c->k->cout) {
@@ -360,12 +404,14 @@ static void plan(struct cg *g, struct cv *s)
 {
 	const struct kl_conv_desc *c = s->c;
 	bool wide = cg_has_feature(g, "avx512f") && cg_has_feature(g, "avx2");
-	s->v = wide ? 8 : 4;
-	int budget = wide ? 24 : 12, maxnv = wide ? 2 : 1;
+	s->v = (wide ? 8 : 4) * (s->fma ? 2 : 1);
+	s->lanes = s->fma ? 1 : 4;
+	int budget = wide ? 24 : 12, maxnv = (wide ? 2 : 1) * (s->fma ? 2 : 1);
 	s->per = c->k->cin * c->k->w.taps;
 	int64_t vecs = (c->k->cout + s->v - 1) / s->v;
 	s->nv = (int)(vecs < maxnv ? vecs : maxnv);
-	s->np = s->nv ? budget / (4 * s->nv) : 1;
+	s->np = s->nv ? budget / (s->lanes * s->nv) : 1;
+	s->np = s->np < MAX_NP ? s->np : MAX_NP;
 	s->blk = (int64_t)s->nv * s->v;
 	s->nblk = s->nv ? (c->k->cout + s->blk - 1) / s->blk : 0;
 	s->width = s->nblk * s->blk;
@@ -374,7 +420,9 @@ static void plan(struct cg *g, struct cv *s)
 
 int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv_desc *c)
 {
-	struct cv s = {.c = c};
+	struct cv s = {.c = c, .fma = op->sums == IR_SUMS_F32_FMA};
+	s.et = s.fma ? g->t_f32 : g->t_f64;
+	s.eb = s.fma ? 4 : 8;
 	plan(g, &s);
 	const char *why;
 	if (!applies(g, op, c, &s, &why)) {
@@ -384,27 +432,30 @@ int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv
 	int rc = const_table(g, &s);
 	if (rc < 0)
 		return -1;
-	if (rc > 0 && (s.per + 1) * s.width * 8 > MAX_TABLE) {
+	if (rc > 0 && (s.per + 1) * s.width * s.eb > MAX_TABLE) {
 		kd_note(g, op, "scalar loops",
 			"weights not known at compile time and their table too large for the stack");
 		return 1;
 	}
 	char note[200];
 	snprintf(note, sizeof note,
-		 "channels-last f32, one group: output channels in vectors, the patch in groups of "
-		 "four, %d output positions per pass; %s",
-		 s.np, s.tab_const ? "weights in a constant table" : "weights converted on the stack");
-	kd_note(g, op, s.v == 8 ? "vector-f64x8" : "vector-f64x4", note);
+		 "channels-last f32, one group: output channels in vectors, %d output positions per "
+		 "pass, summed in %s; %s",
+		 s.np, s.fma ? "one float32 fused multiply-add chain" : "double in four lanes",
+		 s.tab_const ? "weights in a constant table" : "weights converted on the stack");
+	char variant[32];
+	snprintf(variant, sizeof variant, "vector-%sx%d", s.fma ? "f32" : "f64", s.v);
+	kd_note(g, op, variant, note);
 	if (!cg_base(g, c->x) || !cg_base(g, c->y))
 		return -1;
-	s.vd = LLVMVectorType(g->t_f64, (unsigned)s.v);
+	s.vd = LLVMVectorType(s.et, (unsigned)s.v);
 	s.vf = LLVMVectorType(g->t_f32, (unsigned)s.v);
 	if (!s.tab_const) {
-		kl_buf_begin(g, &s.tabbuf, g->t_f64, (s.per + 1) * s.width, "wtab");
+		kl_buf_begin(g, &s.tabbuf, s.et, (s.per + 1) * s.width, "wtab");
 		s.tab = s.tabbuf.ptr;
 	}
-	kl_buf_begin(g, &s.patch, g->t_f64, s.per * s.np, "patch");
-	s.acc = cg_alloca(g, LLVMArrayType2(s.vd, 4 * (uint64_t)(s.nv * s.np)), "acc");
+	kl_buf_begin(g, &s.patch, s.et, s.per * s.np, "patch");
+	s.acc = cg_alloca(g, LLVMArrayType2(s.vd, (uint64_t)(s.lanes * s.nv * s.np)), "acc");
 	LLVMSetAlignment(s.acc, 64);
 	if (!s.tab_const)
 		fill_table(g, &s);

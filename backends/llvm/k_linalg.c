@@ -47,6 +47,7 @@ static int check_elements(struct cg *g, const struct ir_op *op, struct mm *p)
 	const struct ir_type *y = &g->m->values[p->y].type;
 	if (!kl_acc_for(g, y, &p->acc))
 		return ir_op_error(g->m, op, "bool operands are not supported");
+	kl_acc_sums(g, op, &p->acc);
 	int list[3] = {p->a, p->b, p->c};
 	for (int k = 0; k < 3; k++)
 		if (list[k] != IR_NONE && !kl_acc_fits(&p->acc, &g->m->values[list[k]].type))
@@ -102,8 +103,8 @@ static void one_row(struct cg *g, const struct mm *p, const struct kl_buf *row, 
 	LLVMValueRef aidx = kl_iadd(g, a0, kl_iadd(g, kl_imul(g, i, p->a_row), kl_imul(g, k, p->a_col)));
 	LLVMValueRef av = kl_acc_in(g, &p->acc, cg_load(g, p->a, aidx), at);
 	j = kl_for_begin(g, &fj, p->n, "j");
-	LLVMValueRef prod = kl_mul(g, &p->acc, av, load_b(g, p, b0, k, j));
-	kl_buf_store(g, row, j, kl_add(g, &p->acc, kl_buf_load(g, row, j), prod));
+	LLVMValueRef bv = load_b(g, p, b0, k, j);
+	kl_buf_store(g, row, j, kl_muladd(g, &p->acc, kl_buf_load(g, row, j), av, bv));
 	kl_for_end(g, &fj);
 	kl_for_end(g, &fk);
 

@@ -29,12 +29,19 @@ enum kl_kind { KL_F32, KL_F64, KL_INT };
 
 struct kl_acc {
 	enum kl_kind kind;
-	LLVMTypeRef ty;    /* double, i32 or i64 */
+	LLVMTypeRef ty;    /* double, i32 or i64; float when fma */
 	struct ir_type it; /* the same as an IR type (f64, or signed i32/i64), rank 0 */
+	bool fma;          /* KL_F32 summed in float32 fused multiply-adds */
 };
 
 /* The accumulator for a result of type t; false for bool. */
 bool kl_acc_for(struct cg *g, const struct ir_type *t, struct kl_acc *a);
+/* Switches a KL_F32 accumulator to float32 fused multiply-adds when op is
+ * marked IR_SUMS_F32_FMA (ir/ir.h). */
+void kl_acc_sums(struct cg *g, const struct ir_op *op, struct kl_acc *a);
+/* acc + x * y: llvm.fma for an fma accumulator, else a product then a sum. */
+LLVMValueRef kl_muladd(struct cg *g, const struct kl_acc *a, LLVMValueRef acc, LLVMValueRef x,
+		       LLVMValueRef y);
 /* True when t has the accumulation kind of a (f32, f64, or any integer). */
 bool kl_acc_fits(const struct kl_acc *a, const struct ir_type *t);
 /* x, a register value of type t (of a's kind), in a's type. */

@@ -33,8 +33,9 @@
 
 struct mv {
 	const struct kl_mm_desc *d;
-	int v, nv;               /* doubles per vector, vectors per group */
-	LLVMTypeRef vd, vf;      /* <v x double>, <v x float> */
+	bool fma;                /* float32 fused multiply-adds (IR_SUMS_F32_FMA), else double */
+	int v, nv;               /* elements per vector, vectors per group */
+	LLVMTypeRef vd, vf;      /* <v x double> (<v x float> when fma), <v x float> */
 	LLVMValueRef acc;        /* [nv] x vd on the stack */
 };
 
@@ -72,19 +73,24 @@ static void group(struct cg *g, const struct mv *s, LLVMValueRef i, LLVMValueRef
 	LLVMValueRef k = kl_for_begin(g, &fk, d->k, "k");
 	LLVMValueRef ai = kl_iadd(g, kl_imul(g, i, d->k), k);
 	LLVMValueRef x = load_al(g, g->t_f32, LLVMBuildInBoundsGEP2(g->b, g->t_f32, abase, &ai, 1, ""), 4);
-	LLVMValueRef xs = cg_splat(g, LLVMBuildFPExt(g->b, x, g->t_f64, ""), s->v);
+	LLVMValueRef xs = cg_splat(g, s->fma ? x : LLVMBuildFPExt(g->b, x, g->t_f64, ""), s->v);
 	LLVMValueRef row = kl_iadd(g, kl_imul(g, k, d->n), j0);
 	for (int v = 0; v < s->nv; v++) {
 		LLVMValueRef bi = kl_iaddc(g, row, (int64_t)v * s->v);
 		LLVMValueRef w = load_al(g, s->vf, LLVMBuildInBoundsGEP2(g->b, g->t_f32, bbase, &bi, 1, ""), 4);
-		LLVMValueRef args[3] = {xs, LLVMBuildFPExt(g->b, w, vd, ""), load_al(g, vd, acc_at(g, s, v), 8)};
-		store_al(g, LLVMBuildCall2(g->b, fty, fn, args, 3, ""), acc_at(g, s, v), 8);
+		LLVMValueRef wv = s->fma ? w : LLVMBuildFPExt(g->b, w, vd, "");
+		LLVMValueRef args[3] = {xs, wv, load_al(g, vd, acc_at(g, s, v), 8)};
+		LLVMValueRef r = s->fma ? cg_fma(g, xs, wv, args[2])
+					: LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+		store_al(g, r, acc_at(g, s, v), 8);
 	}
 	kl_for_end(g, &fk);
 	LLVMValueRef ybase = cg_base(g, d->y);
 	for (int v = 0; v < s->nv; v++) {
 		LLVMValueRef yi = kl_iadd(g, kl_imul(g, i, d->n), kl_iaddc(g, j0, (int64_t)v * s->v));
-		LLVMValueRef r = LLVMBuildFPTrunc(g->b, load_al(g, vd, acc_at(g, s, v), 8), s->vf, "");
+		LLVMValueRef r = load_al(g, vd, acc_at(g, s, v), 8);
+		if (!s->fma)
+			r = LLVMBuildFPTrunc(g->b, r, s->vf, "");
 		store_al(g, r, LLVMBuildInBoundsGEP2(g->b, g->t_f32, ybase, &yi, 1, ""), 4);
 	}
 }
@@ -328,8 +334,10 @@ static int plan_grid(struct cg *g, const struct kl_mm_desc *d, struct grid *gr, 
 
 int kl_matmul_float_vec(struct cg *g, const struct ir_op *op, const struct kl_mm_desc *d)
 {
-	struct mv s = {.d = d};
+	struct mv s = {.d = d, .fma = op->sums == IR_SUMS_F32_FMA};
 	s.v = cg_has_feature(g, "avx512f") && cg_has_feature(g, "avx2") ? 8 : 4;
+	if (s.fma && d->n % (2 * s.v) == 0)
+		s.v *= 2; /* twice the floats per vector */
 	const char *why;
 	if (!applies(g, d, s.v, &why))
 		return 1;
@@ -340,15 +348,19 @@ int kl_matmul_float_vec(struct cg *g, const struct ir_op *op, const struct kl_mm
 	struct grid gr = {0};
 	struct kd kd;
 	const char *gwhy;
-	int rc = plan_grid(g, d, &gr, &kd, &gwhy);
+	int rc = 1;
+	gwhy = "summed in float32 fused multiply-adds";
+	if (!s.fma)
+		rc = plan_grid(g, d, &gr, &kd, &gwhy);
 	if (rc < 0)
 		goto done;
 	bool grid = rc == 0;
-	const char *vec = s.v == 8 ? "vector-f64x8" : "vector-f64x4";
-	char name[96], note[200];
+	char vec[32], name[96], note[200];
+	snprintf(vec, sizeof vec, "vector-%sx%d", s.fma ? "f32" : "f64", s.v);
 	snprintf(name, sizeof name, "grid-exact-%s, else %s", grid ? kd_mode_name(kd.mode) : "", vec);
-	snprintf(note, sizeof note, "f32 matrices: output columns in vectors, summed in double in "
-		 "the interpreter's order; no grid: %s", gwhy);
+	snprintf(note, sizeof note, "f32 matrices: output columns in vectors, summed in %s in "
+		 "the interpreter's order; no grid: %s",
+		 s.fma ? "float32 fused multiply-adds" : "double", gwhy);
 	if (grid)
 		kd_note(g, op, name,
 			"known weights w * c: rows of small integers times a power of two summed "
@@ -358,7 +370,7 @@ int kl_matmul_float_vec(struct cg *g, const struct ir_op *op, const struct kl_mm
 	rc = -1;
 	if (!cg_base(g, d->a) || !cg_base(g, d->b) || !cg_base(g, d->y))
 		goto done;
-	s.vd = LLVMVectorType(g->t_f64, (unsigned)s.v);
+	s.vd = LLVMVectorType(s.fma ? g->t_f32 : g->t_f64, (unsigned)s.v);
 	s.vf = LLVMVectorType(g->t_f32, (unsigned)s.v);
 	s.acc = cg_alloca(g, LLVMArrayType2(s.vd, (uint64_t)s.nv), "acc");
 	LLVMSetAlignment(s.acc, 64);

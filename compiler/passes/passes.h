@@ -14,5 +14,6 @@ int pass_cleanup(struct ir_module *m); /* cleanup.c */
 int pass_channels_last(struct ir_module *m); /* channels_last.c */
 int pass_promote_f64(struct ir_module *m); /* promote_f64.c */
 int pass_lower_integer(struct ir_module *m); /* lower_integer.c */
+int pass_f32_sums(struct ir_module *m); /* f32_sums.c */
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEFAULT_PIPELINE "cleanup,channels-last,lower-integer"
+#define DEFAULT_PIPELINE "cleanup,channels-last,lower-integer,f32-sums"
 
 struct pass {
 	const char *name;
@@ -33,6 +33,9 @@ static const struct pass passes[] = {
 	 "quantizers to integer Quantize/Dequantize; MatMul, Conv, pools,\n"
 	 "data movement and Add on integers; requantizations to\n"
 	 "MultiThreshold or an exact multiply-add-shift (Requantize)"},
+	{"f32-sums", pass_f32_sums,
+	 "in a model without quantizers, float32 Conv and MatMul sum in\n"
+	 "float32 fused multiply-adds instead of in double"},
 };
 
 enum { NPASSES = sizeof passes / sizeof passes[0], MAX_NAME = 64 };

@@ -13,12 +13,18 @@
  *
  * Arithmetic: float sums (bias included) are accumulated in double and
  * rounded once to the result type, at least as accurate as ONNX Runtime's
- * float accumulation. Integer sums wrap in 64-bit unsigned arithmetic and are
+ * float accumulation. A Conv marked IR_SUMS_F32_FMA (float32 only) numbers the
+ * patch by kernel position first, i = k * I/g + icl (channels-last memory
+ * order), and sums it in increasing i in one float32 chain of fused
+ * multiply-adds from +0 (fmaf, one rounding per term), then bias + sum in
+ * float32. Integer sums wrap in 64-bit unsigned arithmetic and are
  * reduced to the result's width. X, W, B and Y must share one storage form.
  */
 #include "kernels.h"
 #include "kernel_util.h"
 #include "window.h"
+
+#include <math.h>
 
 /* Where the operands' elements are, in element strides. The weight of
  * (group g, output channel ocl and input channel icl within the group,
@@ -30,7 +36,14 @@ struct conv {
 	int64_t y_n, y_c, y_sp[IR_MAX_RANK];
 	int64_t w_g, w_o, w_i, w_k;
 	bool transposed;
+	bool kmajor; /* patch index k * cin_g + icl (f32 fma sums), else icl * taps + k */
 };
+
+/* The patch index of input channel icl at kernel position k. */
+static int64_t patch_index(const struct conv *c, int64_t icl, int64_t k)
+{
+	return c->kmajor ? k * c->cin_g + icl : icl * c->w.taps + k;
+}
 
 /* X, W, B (if present) and Y must have one storage form, not bool. */
 static int conv_arith(struct ir_module *m, const struct ir_op *op, const struct ir_tensor *const *in,
@@ -51,30 +64,32 @@ static int conv_arith(struct ir_module *m, const struct ir_op *op, const struct 
 static union accum *dense_weights(enum accum_kind a, const struct conv *c,
 				  const struct ir_tensor *w, struct arena *scratch)
 {
-	int64_t taps = c->w.taps, n = c->group * c->cout_g * c->cin_g * taps, i = 0;
+	int64_t taps = c->w.taps, per = c->cin_g * taps, n = c->group * c->cout_g * per, i = 0;
 	union accum *wd = arena_alloc(scratch, (size_t)(n ? n : 1) * sizeof *wd);
 	for (int64_t g = 0; g < c->group; g++)
-		for (int64_t ocl = 0; ocl < c->cout_g; ocl++)
+		for (int64_t ocl = 0; ocl < c->cout_g; ocl++, i += per)
 			for (int64_t icl = 0; icl < c->cin_g; icl++)
 				for (int64_t k = 0; k < taps; k++)
 					accum_load(a, w, g * c->w_g + ocl * c->w_o + icl * c->w_i + k * c->w_k,
-						   &wd[i++]);
+						   &wd[i + patch_index(c, icl, k)]);
 	return wd;
 }
 
-/* patch[icl * taps + k] = the input element that kernel position k of input
- * channel icl reads (zero in the padding); the group's channels start at xb. */
+/* patch[patch_index(icl, k)] = the input element that kernel position k of
+ * input channel icl reads (zero in the padding); the group's channels start
+ * at xb. */
 static void fill_patch(enum accum_kind a, const struct conv *c, const struct ir_tensor *x,
 		       int64_t xb, const int64_t *taps, union accum *patch)
 {
 	for (int64_t icl = 0; icl < c->cin_g; icl++, xb += c->x_c) {
-		for (int64_t k = 0; k < c->w.taps; k++, patch++) {
+		for (int64_t k = 0; k < c->w.taps; k++) {
+			union accum *e = &patch[patch_index(c, icl, k)];
 			if (taps[k] >= 0)
-				accum_load(a, x, xb + taps[k], patch);
+				accum_load(a, x, xb + taps[k], e);
 			else if (a == ACCUM_INT)
-				patch->i = 0;
+				e->i = 0;
 			else
-				patch->f = 0.0;
+				e->f = 0.0;
 		}
 	}
 }
@@ -104,10 +119,21 @@ static void dense_dot(enum accum_kind a, const union accum *p, const union accum
 	acc->f += (s0 + s1) + (s2 + s3);
 }
 
+/* acc = (float)acc + the sum of p[i] * w[i] in one float32 chain of fused
+ * multiply-adds, i increasing. The accum values are floats held in
+ * doubles, so the casts are exact. */
+static void dense_dot_fma(const union accum *p, const union accum *w, int64_t n, union accum *acc)
+{
+	float s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s = fmaf((float)p[i].f, (float)w[i].f, s);
+	acc->f = (float)acc->f + s;
+}
+
 /* Walks the output positions; per position the taps, then per batch element
  * and group the patch of inputs they read, then a dot product with every
  * output channel's weights. */
-static void conv_run(enum accum_kind a, const struct conv *c, const struct ir_tensor *x,
+static void conv_run(enum accum_kind a, bool fma, const struct conv *c, const struct ir_tensor *x,
 		     const struct ir_tensor *w, const struct ir_tensor *bias, struct ir_tensor *y,
 		     struct arena *scratch)
 {
@@ -133,7 +159,10 @@ static void conv_run(enum accum_kind a, const struct conv *c, const struct ir_te
 					union accum acc = {0};
 					if (bias)
 						accum_load(a, bias, o, &acc);
-					dense_dot(a, patch, wd + o * per, per, &acc);
+					if (fma)
+						dense_dot_fma(patch, wd + o * per, per, &acc);
+					else
+						dense_dot(a, patch, wd + o * per, per, &acc);
 					accum_store(a, y, n * c->y_n + o * c->y_c + ysp, &acc);
 				}
 			}
@@ -245,7 +274,8 @@ int interp_Conv(struct ir_module *m, const struct ir_op *op, const struct ir_ten
 	c.w_g = c.cout_g * c.w_o;
 	c.w_i = nhwc ? 1 : c.w.taps;
 	c.w_k = nhwc ? c.cin_g : 1;
-	conv_run(a, &c, x, w, b, y, scratch);
+	c.kmajor = a == ACCUM_F32 && op->sums == IR_SUMS_F32_FMA;
+	conv_run(a, c.kmajor, &c, x, w, b, y, scratch);
 	return 0;
 }
 
@@ -281,6 +311,6 @@ int interp_ConvTranspose(struct ir_module *m, const struct ir_op *op,
 	c.w_i = c.cout_g * c.w.taps;
 	c.w_g = c.cin_g * c.w_i;
 	c.w_k = 1;
-	conv_run(a, &c, x, w, b, y, scratch);
+	conv_run(a, false, &c, x, w, b, y, scratch);
 	return 0;
 }

@@ -8,11 +8,15 @@
  *           likewise B', C optional and broadcast to [M, N].
  *
  * Sums are accumulated as kernel_util.h says (double for floats, wrapping
- * 64-bit for integers). For integer Gemm, alpha and beta are truncated to
+ * 64-bit for integers), in k order from 0. A MatMul marked IR_SUMS_F32_FMA
+ * (float32 only) sums the same terms in the same order with float32 fused
+ * multiply-adds (fmaf) from +0. For integer Gemm, alpha and beta are truncated to
  * integers. All operands and the result must share one storage form.
  */
 #include "kernels.h"
 #include "kernel_util.h"
+
+#include <math.h>
 
 /* A matrix product C[i, j] = sum_k A[i, k] * B[k, j], with the element
  * strides of A's and B's rows and columns (a transposed operand swaps them). */
@@ -22,11 +26,17 @@ struct matmul {
 };
 
 /* acc += row i of A (at a0) times column j of B (at b0). */
-static void dot(enum accum_kind kind, const struct matmul *g, const void *a, int64_t a0,
+static void dot(enum accum_kind kind, bool fma, const struct matmul *g, const void *a, int64_t a0,
 		const void *b, int64_t b0, int64_t i, int64_t j, union accum *acc)
 {
 	int64_t pa = a0 + i * g->a_row, pb = b0 + j * g->b_col;
-	if (kind == ACCUM_F32) {
+	if (kind == ACCUM_F32 && fma) {
+		const float *x = a, *y = b;
+		float s = 0;
+		for (int64_t k = 0; k < g->k; k++, pa += g->a_col, pb += g->b_row)
+			s = fmaf(x[pa], y[pb], s);
+		acc->f = s;
+	} else if (kind == ACCUM_F32) {
 		const float *x = a, *y = b;
 		for (int64_t k = 0; k < g->k; k++, pa += g->a_col, pb += g->b_row)
 			acc->f += (double)x[pa] * (double)y[pb];
@@ -111,6 +121,7 @@ int interp_MatMul(struct ir_module *m, const struct ir_op *op, const struct ir_t
 		return -1;
 	struct ir_type ab = batch_type(&in[0]->type), bb = batch_type(&in[1]->type);
 	const struct ir_type *types[2] = {&ab, &bb};
+	bool fma = op->sums == IR_SUMS_F32_FMA;
 	struct ir_bcast it;
 	int64_t nbatch = ir_type_numel(&yb);
 	ir_bcast_init(&it, &yb, 2, types);
@@ -120,7 +131,7 @@ int interp_MatMul(struct ir_module *m, const struct ir_op *op, const struct ir_t
 		for (int64_t i = 0; i < g.m; i++) {
 			for (int64_t j = 0; j < g.n; j++) {
 				union accum acc = {0};
-				dot(kind, &g, in[0]->data, a0, in[1]->data, b0, i, j, &acc);
+				dot(kind, fma, &g, in[0]->data, a0, in[1]->data, b0, i, j, &acc);
 				accum_store(kind, y, y0 + i * g.n + j, &acc);
 			}
 		}
@@ -197,7 +208,7 @@ int interp_Gemm(struct ir_module *m, const struct ir_op *op, const struct ir_ten
 	for (int64_t i = 0; i < g.m; i++) {
 		for (int64_t j = 0; j < g.n; j++) {
 			union accum acc = {0}, cv;
-			dot(kind, &g, in[0]->data, 0, in[1]->data, 0, i, j, &acc);
+			dot(kind, false, &g, in[0]->data, 0, in[1]->data, 0, i, j, &acc);
 			if (c) {
 				accum_load(kind, c, it.pos[0], &cv);
 				ir_bcast_next(&it);

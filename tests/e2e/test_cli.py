@@ -206,7 +206,8 @@ def test_emit_ir_names(models):
     ir = p.stdout
     assert re.search(r"^input %input_x : f32\[1,4\]$", ir, re.M), ir
     assert re.search(r"^const %weights_w : f32\[4,3\]", ir, re.M), ir
-    assert re.search(r"^%hidden = MatMul\(%input_x, %weights_w\) : f32\[1,3\]", ir, re.M), ir
+    assert re.search(r"^%hidden = MatMul\(%input_x, %weights_w\) \[f32 fma sums\] : f32\[1,3\]",
+                     ir, re.M), ir
     assert re.search(r"^%scores = Relu\(%hidden\) : f32\[1,3\]", ir, re.M), ir
     assert re.search(r"^output %scores$", ir, re.M), ir
 

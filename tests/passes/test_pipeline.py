@@ -78,7 +78,7 @@ def test_cleanup_is_idempotent(small):
 
 
 def test_print_after(small):
-    p = ok(run(["--emit=ir", "--print-after=cleanup", small]))
+    p = ok(run(["--emit=ir", "--passes=cleanup", "--print-after=cleanup", small]))
     assert p.stderr == "; IR after cleanup\n" + p.stdout
     p = ok(run(["--emit=ir", "--passes=cleanup,cleanup", "--print-after-all", small]))
     assert p.stderr == ("; IR after cleanup\n" + p.stdout) * 2
