@@ -47,6 +47,7 @@ static int run_passes(struct ir_module *m, const struct cli_options *opt)
 	if (opt->command == CLI_RUN && opt->interp && !opt->passes)
 		po.passes = "none";
 	m->io_channels_last = opt->io_channels_last;
+	m->double_sums_when_quantized = opt->hls;
 	if (pipeline_run(m, &po) < 0) {
 		driver_error(opt->model, "%s", m->error);
 		return -1;

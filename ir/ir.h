@@ -143,10 +143,10 @@ extern const struct ir_opinfo ir_opinfo[IR_OP_COUNT];
 /* How a Conv or MatMul on float32 operands sums its products (the other
  * element types ignore it). IR_SUMS_DOUBLE: each product exactly in double,
  * summed in double, the result rounded once to float (the default, and what
- * quantized models keep: it is the closest to the real-valued sum).
- * IR_SUMS_F32_FMA: float32 fused multiply-adds, in the same order of terms,
- * as float32 runtimes sum (set by the f32-sums pass for models without
- * quantizers). The order of terms is each kernel's own; see
+ * a quantized model's MatMuls keep: it is the closest to the real-valued
+ * sum). IR_SUMS_F32_FMA: float32 fused multiply-adds, in the same order of
+ * terms, as float32 runtimes sum (set by the f32-sums pass, see
+ * compiler/passes/f32_sums.c). The order of terms is each kernel's own; see
  * ir/interp/conv.c and linalg.c. */
 enum ir_sums { IR_SUMS_DOUBLE = 0, IR_SUMS_F32_FMA };
 
@@ -188,6 +188,9 @@ struct ir_module {
 	/* channels-last pass option: graph inputs and outputs of rank 3 to 5
 	 * become channels-last too (false: they keep the layout of the model) */
 	bool io_channels_last;
+	/* f32-sums pass option: a quantized model's float Convs keep double
+	 * sums too (the HLS backend computes float sums only in double) */
+	bool double_sums_when_quantized;
 	char error[512];         /* first error reported, "" if none */
 };
 

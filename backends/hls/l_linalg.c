@@ -25,8 +25,8 @@
  * MatMul sums them in k order from 0.0; Conv sums the patch in four lanes
  * (i % 4 for i below per - per % 4, lane 0 for the rest), then bias +
  * ((s0 + s1) + (s2 + s3)); the result rounded once to float. Ops marked
- * for float32 fused multiply-add sums (only in models without quantizers,
- * which have nothing to map) are refused.
+ * for float32 fused multiply-add sums (for this target only in models
+ * without quantizers, which have nothing to map) are refused.
  */
 #include "hls.h"
 #include "ir/quant.h"

@@ -3,7 +3,8 @@
  * code without the loop vectorizer), bit for bit the interpreter's sums.
  *
  * Two arithmetics, as the op is marked (ir/ir.h, enum ir_sums):
- *  - double (the default): the interpreter (ir/interp/conv.c) sums, per
+ *  - double (unmarked: a pipeline without f32-sums, or a quantized model
+ *    compiled for HLS as well): the interpreter (ir/interp/conv.c) sums, per
  *    output element, the double products of the patch indices
  *    i = icl * taps + k in four lanes (lane i % 4 below per - per % 4, lane
  *    0 for the rest, each lane in increasing i), then adds

@@ -34,7 +34,7 @@ static const struct pass passes[] = {
 	 "data movement and Add on integers; requantizations to\n"
 	 "MultiThreshold or an exact multiply-add-shift (Requantize)"},
 	{"f32-sums", pass_f32_sums,
-	 "in a model without quantizers, float32 Conv and MatMul sum in\n"
+	 "float32 Conv (and, in a model without quantizers, MatMul) sum in\n"
 	 "float32 fused multiply-adds instead of in double"},
 };
 

@@ -2,7 +2,9 @@
 
 A model without quantizers gets its float32 Conv and MatMul marked
 `[f32 fma sums]` by the default pipeline (compiler/passes/f32_sums.c); a
-quantized model keeps double sums everywhere. A marked MatMul sums every
+quantized model gets its float32 Convs marked and keeps double sums in its
+float MatMuls, and for --target=hls keeps double sums everywhere (the HLS
+backend refuses marked ops, so the project must build). A marked MatMul sums every
 output in k order with float32 fused multiply-adds, in the interpreter
 (`run --interp` on the IR after the same passes) and in every compiled
 variant: the vector kernel with the host's features (16 floats per vector
@@ -68,6 +70,27 @@ def need_qonnxc():
         pytest.skip("qonnxc not built")
 
 
+def quantized_model(path, op):
+    """x -> op (a float Conv or MatMul with constant weights) -> a 4-bit
+    QONNX Quant -> y."""
+    rng = np.random.default_rng(3)
+    if op == "Conv":
+        xshape, w = [1, 2, 5, 5], rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+        node = helper.make_node("Conv", ["x", "w"], ["f"], kernel_shape=[3, 3], pads=[1] * 4)
+    else:
+        xshape, w = [1, 8], rng.standard_normal((8, 4)).astype(np.float32)
+        node = helper.make_node("MatMul", ["x", "w"], ["f"])
+    params = [numpy_helper.from_array(np.array(v, np.float32), n)
+              for n, v in (("s", 0.25), ("z", 0.0), ("b", 4.0))]
+    quant = helper.make_node("Quant", ["f", "s", "z", "b"], ["y"], domain="qonnx.custom_op.general",
+                             signed=1, narrow=0, rounding_mode="ROUND")
+    graph = helper.make_graph([node, quant], "q",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, xshape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              initializer=[numpy_helper.from_array(w, "w"), *params])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+
+
 def test_float_model_marked_quantized_model_not(tmp_path):
     need_qonnxc()
     model = str(tmp_path / "m.onnx")
@@ -79,6 +102,20 @@ def test_float_model_marked_quantized_model_not(tmp_path):
     example = os.path.join(ROOT, "examples", "mlp_w2a2.onnx")
     ir = run(["--emit=ir", example]).stdout
     assert "MatMul" in ir and "f32 fma sums" not in ir, ir
+
+
+@pytest.mark.parametrize("op", ["Conv", "MatMul"])
+def test_quantized_model_conv_marked_matmul_not(op, tmp_path):
+    need_qonnxc()
+    model = str(tmp_path / "q.onnx")
+    quantized_model(model, op)
+    ir = run(["--emit=ir", model]).stdout
+    line = [l for l in ir.splitlines() if "= %s" % op in l and "Quantize" not in l]
+    assert len(line) == 1 and "Quantize(" in ir, ir
+    assert ("[f32 fma sums]" in line[0]) == (op == "Conv"), line[0]
+    # the HLS target keeps double sums, which its backend maps
+    out = run(["--target=hls", "-o", str(tmp_path / "prj"), model])
+    assert os.path.isdir(tmp_path / "prj"), out.stderr
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

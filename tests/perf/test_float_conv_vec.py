@@ -1,10 +1,10 @@
 """test_float_conv_vec.py: the vectorized channels-last float Conv
 (backends/llvm/k_conv_vec.c) gives the interpreter's bits, in both of its
-arithmetics: sums in double (a float Conv of a quantized model; here forced
-by leaving the f32-sums pass out of --passes) and float32 fused
-multiply-adds over the patch in kernel-position order (a model without
-quantizers, the default pipeline). The interpreter runs on the IR after the
-same passes, so it sums as the op is marked.
+arithmetics: sums in double (a Conv the f32-sums pass did not mark; here
+by leaving it out of --passes) and float32 fused multiply-adds over the
+patch in kernel-position order (what the default pipeline marks). The
+interpreter runs on the IR after the same passes, so it sums as the op is
+marked.
 
 Each case is a one-Conv float model (NCHW in ONNX; the channels-last pass
 turns it into the NHWC Conv that kernel handles) with random weights and
