@@ -51,6 +51,9 @@ struct cg {
 	/* Per op (epilogue.h): a MultiThreshold its producer may compute, and
 	 * one its producer did compute. */
 	bool *epilogue_ok, *epilogue_done;
+	/* Per op (float_epilogue.h): a BatchNormalization or Relu its float
+	 * Conv computes. */
+	bool *chained;
 };
 
 /* The target features code is generated for, as LLVM's comma-separated

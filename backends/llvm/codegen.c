@@ -24,7 +24,9 @@
 #include "backend.h"
 #include "kernels.h"
 #include "epilogue.h"
+#include "float_epilogue.h"
 #include "fuse.h"
+#include "k_dot.h"
 #include "plan.h"
 #include "storage.h"
 
@@ -35,7 +37,8 @@
 /* Role of an op in the entry points (see above); a view is not emitted at
  * all, its result sharing its operand's memory. */
 enum op_role {
-	ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW, ROLE_FUSED, ROLE_FOLDED
+	ROLE_PLAIN, ROLE_QUANTIZE_INPUT, ROLE_DEQUANTIZE_OUTPUT, ROLE_VIEW, ROLE_FUSED, ROLE_FOLDED,
+	ROLE_CHAINED
 };
 
 struct body {
@@ -73,6 +76,7 @@ static void init_cg(struct cg *g, struct model_desc *d, LLVMContextRef ctx, LLVM
 	g->storage = arena_alloc(a, sizeof *g->storage * (size_t)(d->m->nvalues + 1));
 	g->epilogue_ok = arena_alloc(a, sizeof *g->epilogue_ok * (size_t)(d->m->nops + 1));
 	g->epilogue_done = arena_alloc(a, sizeof *g->epilogue_done * (size_t)(d->m->nops + 1));
+	g->chained = arena_alloc(a, sizeof *g->chained * (size_t)(d->m->nops + 1));
 	g->features = cg_features(a, d->o->triple, d->o->cpu, d->o->features);
 	g->verbose = d->o->verbose;
 }
@@ -240,6 +244,48 @@ static void find_epilogues(struct cg *g, struct body *bd, int *earliest)
 	}
 }
 
+/* Whether the ops from `last` back to its chain's Conv root can be
+ * computed by the Conv: all plain, the values between them in the
+ * workspace, the last result in the workspace or a caller's array. */
+static bool chain_ok(struct cg *g, struct body *bd, int last, int root)
+{
+	struct ir_module *m = g->m;
+	enum cg_place yp = g->storage[m->ops[last].results[0]].place;
+	if (bd->role[root] != ROLE_PLAIN || (yp != CG_PLACE_WORKSPACE && yp != CG_PLACE_ARG))
+		return false;
+	for (int o = last; o != root; o = m->values[m->ops[o].operands[0]].def)
+		if (bd->role[o] != ROLE_PLAIN ||
+		    g->storage[m->ops[o].operands[0]].place != CG_PLACE_WORKSPACE)
+			return false;
+	return true;
+}
+
+/* Conv -> BatchNormalization/Relu chains (float_epilogue.h): the Conv's
+ * kernel computes the chain, whose ops then emit nothing; the values
+ * before the chain's last are never stored, and the last is live from the
+ * Conv on (earliest). A chain ends where its last result is not read by
+ * an op continuing it. */
+static void find_chains(struct cg *g, struct body *bd, int *earliest)
+{
+	struct ir_module *m = g->m;
+	for (int o = 0; o < m->nops; o++)
+		g->chained[o] = false;
+	for (int o = 0; o < m->nops; o++) {
+		int root = fepi_root(m, &m->ops[o]), n;
+		if (root < 0)
+			continue;
+		const struct ir_use *u = ir_uses(m, m->ops[o].results[0], &n);
+		if ((n == 1 && fepi_root(m, &m->ops[u[0].op]) == root) || !chain_ok(g, bd, o, root))
+			continue;
+		earliest[m->ops[o].results[0]] = root + 1;
+		for (int c = o; c != root; c = m->values[m->ops[c].operands[0]].def) {
+			g->chained[c] = true;
+			bd->role[c] = ROLE_CHAINED;
+			g->storage[m->ops[c].operands[0]].place = CG_PLACE_NONE;
+		}
+	}
+}
+
 static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct arena *a)
 {
 	struct ir_module *m = g->m;
@@ -252,6 +298,7 @@ static void plan_workspace(struct cg *g, struct body *bd, struct plan *p, struct
 	find_views(g, bd, alias);
 	find_fused(g, bd, a);
 	find_epilogues(g, bd, earliest);
+	find_chains(g, bd, earliest);
 	for (int v = 0; v < m->nvalues; v++)
 		bytes[v] = g->storage[v].place == CG_PLACE_WORKSPACE
 				   ? cg_storage_bytes(&m->values[v].type) : -1;
@@ -379,6 +426,9 @@ static int emit_op(struct cg *g, const struct abi *abi, struct body *bd, int o)
 	case ROLE_VIEW:
 	case ROLE_FUSED:
 	case ROLE_FOLDED:
+		return 0;
+	case ROLE_CHAINED:
+		kd_note(g, op, "fused", "computed by the Conv it follows, before the Conv's store");
 		return 0;
 	case ROLE_QUANTIZE_INPUT:
 		break;

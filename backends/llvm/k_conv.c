@@ -30,12 +30,15 @@
  * A channels-last integer Conv with one group, activations of at most 8
  * bits and known weights and bias instead runs the dot-product kernel
  * (k_conv_dot.c); a channels-last f32 Conv with one group the float kernel
- * of k_conv_vec.c, with the same sums.
+ * of k_conv_vec.c, with the same sums. A float Conv followed by a chain of
+ * BatchNormalization and Relu ops (float_epilogue.h) applies them to each
+ * result before storing the chain's last value, in either kernel.
  */
 #include "k_linalg.h"
 
 #include <stdlib.h>
 
+#include "float_epilogue.h"
 #include "k_dot.h"
 
 struct conv {
@@ -47,6 +50,7 @@ struct conv {
 	int64_t w_g, w_o, w_i, w_k;    /* element strides of W by group, ocl, icl, tap */
 	struct kl_table wtab;          /* W'[i][o], when W is known */
 	bool has_wtab;
+	struct cg_float_epilogue fe;   /* ops applied before storing fe.y (float_epilogue.h) */
 };
 
 /* X, W, B and Y share one accumulation kind. */
@@ -214,8 +218,10 @@ static void finish(struct cg *g, const struct conv *c, const struct kl_buf *acc,
 		sum = kl_add(g, &c->acc, kl_add(g, &c->acc, l[0], l[1]), kl_add(g, &c->acc, l[2], l[3]));
 	}
 	v = kl_add(g, &c->acc, v, sum);
-	cg_store(g, c->y, kl_iadd(g, y0, kl_imul(g, o, c->k.y_c)),
-		 kl_acc_out(g, &c->acc, v, &g->m->values[c->y].type));
+	LLVMValueRef out = kl_acc_out(g, &c->acc, v, &g->m->values[c->y].type);
+	if (c->fe.n > 0)
+		out = fepi_apply(g, &c->fe, out, o);
+	cg_store(g, c->fe.y, kl_iadd(g, y0, kl_imul(g, o, c->k.y_c)), out);
 	kl_for_end(g, &fo);
 }
 
@@ -224,13 +230,20 @@ static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 {
 	c->per = c->cin_g * c->k.w.taps;
 	c->lanes = c->acc.kind == KL_INT || c->acc.fma ? 1 : 4;
+	c->fe.n = 0;
+	c->fe.y = c->y;
 	if (ir_type_numel(&g->m->values[c->y].type) > 0 && c->acc.kind == KL_F32) {
-		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k};
+		if (fepi_begin(g, c->y, c->k.cout, &c->fe) < 0)
+			return -1;
+		struct kl_conv_desc d = {&c->k,	 c->x,	c->w,  c->bias, c->y, c->group,
+					 c->w_o, c->w_i, c->w_k, &c->fe};
 		int rc = kl_conv_float_vec(g, op, &d);
-		if (rc <= 0)
+		if (rc <= 0) {
+			fepi_end(g, &c->fe);
 			return rc;
+		}
 	} else if (ir_type_numel(&g->m->values[c->y].type) > 0) {
-		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k};
+		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k, NULL};
 		int rc = c->acc.kind == KL_INT && c->acc.ty == g->t_i32 ? kl_conv_int_dot(g, op, &d) : 1;
 		if (rc <= 0)
 			return rc;
@@ -253,6 +266,7 @@ static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 	cg_nest_end(g, &pos);
 	kl_for_end(g, &fn);
 	kl_buf_end(g, &acc);
+	fepi_end(g, &c->fe);
 	return 0;
 }
 

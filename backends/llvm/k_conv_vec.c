@@ -36,9 +36,10 @@
  * gathered first, then every weight vector loaded feeds NP multiply-adds.
  * NV and NP are chosen so the lanes * NV * NP accumulators fit the vector
  * registers. The patch buffers are zeroed only when some tap of some
- * position falls outside the input. Applies when the target has a vector
- * unit (AVX2 or NEON) and the patch (MAX_PER elements) and the table are
- * small enough.
+ * position falls outside the input. A BatchNormalization/Relu chain after
+ * the Conv (float_epilogue.h) is applied to each vector before its store.
+ * Applies when the target has a vector unit (AVX2 or NEON) and the patch
+ * (MAX_PER elements) and the table are small enough.
  */
 #include "k_linalg.h"
 
@@ -47,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "float_epilogue.h"
 #include "k_dot.h"
 
 #define MAX_PER 2048
@@ -315,7 +317,7 @@ static void block_store(struct cg *g, const struct cv *s, LLVMValueRef const *y0
 			int64_t blk_index, bool last_known, int npos)
 {
 	const struct kl_conv_desc *c = s->c;
-	LLVMValueRef ybase = cg_base(g, c->y);
+	LLVMValueRef ybase = cg_base(g, c->fe->y);
 	for (int p = 0; p < npos; p++) {
 		for (int v = 0; v < s->nv; v++) {
 			LLVMValueRef a[4];
@@ -331,6 +333,8 @@ static void block_store(struct cg *g, const struct cv *s, LLVMValueRef const *y0
 			LLVMValueRef r = LLVMBuildFAdd(g->b, b, sum, "");
 			if (!s->fma)
 				r = LLVMBuildFPTrunc(g->b, r, s->vf, "");
+			if (c->fe->n > 0)
+				r = fepi_apply(g, c->fe, r, ov);
 			LLVMValueRef yi = kl_iadd(g, y0[p], ov);
 			int64_t first = blk_index * s->blk + v * s->v; /* valid when last_known */
 			if (!last_known || first + s->v <= c->k->cout) {
@@ -438,17 +442,19 @@ int kl_conv_float_vec(struct cg *g, const struct ir_op *op, const struct kl_conv
 			"weights not known at compile time and their table too large for the stack");
 		return 1;
 	}
-	char note[200];
+	if (!cg_base(g, c->x) || !cg_base(g, c->fe->y))
+		return -1;
+	char note[260];
 	snprintf(note, sizeof note,
 		 "channels-last f32, one group: output channels in vectors, %d output positions per "
-		 "pass, summed in %s; %s",
+		 "pass, summed in %s; %s%s",
 		 s.np, s.fma ? "one float32 fused multiply-add chain" : "double in four lanes",
-		 s.tab_const ? "weights in a constant table" : "weights converted on the stack");
+		 s.tab_const ? "weights in a constant table" : "weights converted on the stack",
+		 c->fe->n > 0 ? "; the BatchNormalization or Relu after it applied before the store"
+			      : "");
 	char variant[32];
 	snprintf(variant, sizeof variant, "vector-%sx%d", s.fma ? "f32" : "f64", s.v);
 	kd_note(g, op, variant, note);
-	if (!cg_base(g, c->x) || !cg_base(g, c->y))
-		return -1;
 	s.vd = LLVMVectorType(s.et, (unsigned)s.v);
 	s.vf = LLVMVectorType(g->t_f32, (unsigned)s.v);
 	if (!s.tab_const) {

@@ -144,10 +144,14 @@ int kl_conv(struct cg *g, const struct ir_op *op);            /* k_conv.c */
 /* A Conv as k_conv.c has read it, for its variants: the weight of output
  * channel o (in group 0), input channel icl and tap k is element
  * o * w_o + icl * w_i + k * w_k of W. */
+struct cg_float_epilogue;
 struct kl_conv_desc {
 	const struct kl_geom *k;
 	int x, w, bias, y;       /* bias IR_NONE when absent */
 	int64_t group, w_o, w_i, w_k;
+	/* float Convs: the ops applied before storing (float_epilogue.h), whose
+	 * last result is stored instead of y; NULL for integer Convs */
+	const struct cg_float_epilogue *fe;
 };
 /* The channels-last f32 Conv vectorized over output channels
  * (k_conv_vec.c): 0 emitted, 1 not applicable (noted with -v), -1 error. */
@@ -177,5 +181,10 @@ int kl_conv_transpose(struct cg *g, const struct ir_op *op);
 void kl_register_reduce(cg_kernel **table);                   /* k_reduce.c */
 void kl_register_softmax(cg_kernel **table);                  /* k_softmax.c */
 void kl_register_norm(cg_kernel **table);                     /* k_norm.c */
+/* A BatchNormalization's scale and shift of each channel, in X's type, into
+ * s and b (of at least C elements), as its kernel computes them; -1 after
+ * an error. */
+int kl_batchnorm_rows(struct cg *g, const struct ir_op *op, const struct kl_buf *s,
+		      const struct kl_buf *b);
 
 #endif

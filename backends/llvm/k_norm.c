@@ -85,6 +85,27 @@ static void affine(struct cg *g, const struct norm *p, LLVMValueRef i, LLVMValue
 	cg_store(g, p->y, i, LLVMBuildFAdd(g->b, t, kl_buf_load(g, b, c), ""));
 }
 
+/* The scale and shift of every channel into s and b (k_linalg.h). */
+static void batchnorm_rows(struct cg *g, const struct norm *p, const struct kl_buf *s,
+			   const struct kl_buf *b)
+{
+	struct kl_for fc;
+	LLVMValueRef c = kl_for_begin(g, &fc, p->channels, "c");
+	scale_shift(g, p, c, operand(g, p, 1, c), operand(g, p, 2, c), operand(g, p, 3, c),
+		    operand(g, p, 4, c), s, b);
+	kl_for_end(g, &fc);
+}
+
+int kl_batchnorm_rows(struct cg *g, const struct ir_op *op, const struct kl_buf *s,
+		      const struct kl_buf *b)
+{
+	struct norm p;
+	if (op->noperands < 1 || check(g, op, &p, 5, 2) < 0)
+		return -1;
+	batchnorm_rows(g, &p, s, b);
+	return 0;
+}
+
 /* BatchNormalization: (X, scale, B, input_mean, input_var) -> Y. */
 static int k_batchnorm(struct cg *g, const struct ir_op *op)
 {
@@ -100,14 +121,10 @@ static int k_batchnorm(struct cg *g, const struct ir_op *op)
 	if (ir_type_numel(p.xt) == 0)
 		return 0;
 	struct kl_buf s, b;
-	struct kl_for fc;
 	struct cg_nest all;
 	kl_buf_begin(g, &s, p.ty, p.channels, "scale");
 	kl_buf_begin(g, &b, p.ty, p.channels, "shift");
-	LLVMValueRef c = kl_for_begin(g, &fc, p.channels, "c");
-	scale_shift(g, &p, c, operand(g, &p, 1, c), operand(g, &p, 2, c), operand(g, &p, 3, c),
-		    operand(g, &p, 4, c), &s, &b);
-	kl_for_end(g, &fc);
+	batchnorm_rows(g, &p, &s, &b);
 	/* element (o, c, i) is at (o * C + c) * inner + i */
 	int64_t strides[3] = {p.channels * dims[2], dims[2], 1};
 	cg_nest_begin(g, &all, 3, dims);
