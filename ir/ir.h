@@ -236,6 +236,8 @@ const double *ir_attr_floats(const struct ir_op *op, const char *name, int *n);
 /* Uses and rewriting. */
 void ir_rebuild_uses(struct ir_module *m);
 const struct ir_use *ir_uses(struct ir_module *m, int v, int *n);
+/* The single live op reading value v once (v no graph output), or -1. */
+int ir_single_reader(struct ir_module *m, int v);
 void ir_replace_all_uses(struct ir_module *m, int from, int to); /* incl. graph outputs */
 /* Drops dead ops; indices of ops change, and their results are left
  * detached (kind IR_VALUE_RESULT, def IR_NONE) until ir_prune drops them. */

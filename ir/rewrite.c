@@ -57,6 +57,16 @@ const struct ir_use *ir_uses(struct ir_module *m, int v, int *n)
 	return *n ? m->uses + m->values[v].first_use : NULL; /* m->uses is NULL without uses */
 }
 
+int ir_single_reader(struct ir_module *m, int v)
+{
+	int n;
+	const struct ir_use *u = ir_uses(m, v, &n);
+	for (int k = 0; k < m->noutputs; k++)
+		if (m->outputs[k] == v)
+			return -1;
+	return n == 1 && !m->ops[u[0].op].dead ? u[0].op : -1;
+}
+
 void ir_replace_all_uses(struct ir_module *m, int from, int to)
 {
 	for (int o = 0; o < m->nops; o++) {

@@ -268,14 +268,12 @@ static bool chain_ok(struct cg *g, struct body *bd, int last, int root)
 static void find_chains(struct cg *g, struct body *bd, int *earliest)
 {
 	struct ir_module *m = g->m;
-	for (int o = 0; o < m->nops; o++)
-		g->chained[o] = false;
 	for (int o = 0; o < m->nops; o++) {
-		int root = fepi_root(m, &m->ops[o]), n;
+		int root = fepi_root(m, &m->ops[o]);
 		if (root < 0)
 			continue;
-		const struct ir_use *u = ir_uses(m, m->ops[o].results[0], &n);
-		if ((n == 1 && fepi_root(m, &m->ops[u[0].op]) == root) || !chain_ok(g, bd, o, root))
+		int next = ir_single_reader(m, m->ops[o].results[0]);
+		if ((next >= 0 && fepi_root(m, &m->ops[next]) == root) || !chain_ok(g, bd, o, root))
 			continue;
 		earliest[m->ops[o].results[0]] = root + 1;
 		for (int c = o; c != root; c = m->values[m->ops[c].operands[0]].def) {

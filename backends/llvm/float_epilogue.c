@@ -13,17 +13,6 @@
 
 #include <string.h>
 
-/* op is the only reader of v (as operand 0), and v is no graph output. */
-static bool only_reader(struct ir_module *m, int v, const struct ir_op *op)
-{
-	int n;
-	const struct ir_use *u = ir_uses(m, v, &n);
-	for (int k = 0; k < m->noutputs; k++)
-		if (m->outputs[k] == v)
-			return false;
-	return n == 1 && &m->ops[u[0].op] == op && u[0].operand == 0;
-}
-
 /* A float32 Relu, or a BatchNormalization over the last axis of a
  * channels-last float32 tensor, with its result of its input's type. */
 static bool chain_op(struct ir_module *m, const struct ir_op *op)
@@ -55,7 +44,8 @@ int fepi_root(struct ir_module *m, const struct ir_op *op)
 			return -1;
 		int x = op->operands[0];
 		const struct ir_value *xv = &m->values[x];
-		if (xv->kind != IR_VALUE_RESULT || xv->def == IR_NONE || !only_reader(m, x, op))
+		if (xv->kind != IR_VALUE_RESULT || xv->def == IR_NONE ||
+		    ir_single_reader(m, x) != op - m->ops)
 			return -1;
 		const struct ir_op *p = &m->ops[xv->def];
 		if (p->code == IR_OP_Conv)
@@ -81,7 +71,7 @@ int fepi_begin(struct cg *g, int v, int64_t cout, struct cg_float_epilogue *e)
 {
 	memset(e, 0, sizeof *e);
 	e->y = v;
-	while (e->n < FEPI_MAX && g->chained) {
+	while (e->n < FEPI_MAX) {
 		int n;
 		const struct ir_use *u = ir_uses(g->m, e->y, &n);
 		if (n != 1 || !g->chained[u[0].op])

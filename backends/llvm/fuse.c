@@ -39,17 +39,6 @@ static bool scalar_arith(const struct ir_module *m, const struct ir_op *op)
 	return false;
 }
 
-/* The single live op reading value v (not a graph output), or -1. */
-static int single_reader(struct ir_module *m, int v)
-{
-	int n;
-	const struct ir_use *u = ir_uses(m, v, &n);
-	for (int k = 0; k < m->noutputs; k++)
-		if (m->outputs[k] == v)
-			return -1;
-	return n == 1 && !m->ops[u[0].op].dead ? u[0].op : -1;
-}
-
 int fuse_find(struct ir_module *m, bool *fused)
 {
 	int count = 0;
@@ -57,7 +46,7 @@ int fuse_find(struct ir_module *m, bool *fused)
 		fused[o] = false;
 		if (!scalar_arith(m, &m->ops[o]))
 			continue;
-		int u = single_reader(m, m->ops[o].results[0]);
+		int u = ir_single_reader(m, m->ops[o].results[0]);
 		if (u >= 0 && (m->ops[u].code == IR_OP_Quantize || (u > o && fused[u]))) {
 			fused[o] = true;
 			count++;

@@ -230,28 +230,27 @@ static int conv_emit(struct cg *g, const struct ir_op *op, struct conv *c)
 {
 	c->per = c->cin_g * c->k.w.taps;
 	c->lanes = c->acc.kind == KL_INT || c->acc.fma ? 1 : 4;
-	c->fe.n = 0;
-	c->fe.y = c->y;
-	if (ir_type_numel(&g->m->values[c->y].type) > 0 && c->acc.kind == KL_F32) {
-		if (fepi_begin(g, c->y, c->k.cout, &c->fe) < 0)
-			return -1;
+	if (fepi_begin(g, c->y, c->k.cout, &c->fe) < 0)
+		return -1;
+	if (ir_type_numel(&g->m->values[c->y].type) > 0) {
 		struct kl_conv_desc d = {&c->k,	 c->x,	c->w,  c->bias, c->y, c->group,
 					 c->w_o, c->w_i, c->w_k, &c->fe};
-		int rc = kl_conv_float_vec(g, op, &d);
+		int rc = 1;
+		if (c->acc.kind == KL_F32)
+			rc = kl_conv_float_vec(g, op, &d);
+		else if (c->acc.kind == KL_INT && c->acc.ty == g->t_i32)
+			rc = kl_conv_int_dot(g, op, &d);
 		if (rc <= 0) {
 			fepi_end(g, &c->fe);
 			return rc;
 		}
-	} else if (ir_type_numel(&g->m->values[c->y].type) > 0) {
-		struct kl_conv_desc d = {&c->k, c->x, c->w, c->bias, c->y, c->group, c->w_o, c->w_i, c->w_k, NULL};
-		int rc = c->acc.kind == KL_INT && c->acc.ty == g->t_i32 ? kl_conv_int_dot(g, op, &d) : 1;
-		if (rc <= 0)
-			return rc;
 	}
 	if (make_wtab(g, c) < 0)
 		return -1;
-	if (ir_type_numel(&g->m->values[c->y].type) == 0)
+	if (ir_type_numel(&g->m->values[c->y].type) == 0) {
+		fepi_end(g, &c->fe);
 		return 0;
+	}
 	struct kl_buf acc;
 	struct kl_for fn, fz;
 	struct cg_nest pos;

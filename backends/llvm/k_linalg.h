@@ -149,8 +149,8 @@ struct kl_conv_desc {
 	const struct kl_geom *k;
 	int x, w, bias, y;       /* bias IR_NONE when absent */
 	int64_t group, w_o, w_i, w_k;
-	/* float Convs: the ops applied before storing (float_epilogue.h), whose
-	 * last result is stored instead of y; NULL for integer Convs */
+	/* the ops applied before storing (float_epilogue.h; float Convs only),
+	 * whose last result is stored instead of y */
 	const struct cg_float_epilogue *fe;
 };
 /* The channels-last f32 Conv vectorized over output channels
